@@ -1,0 +1,42 @@
+/* browser: find, launch and reap a headless Chrome; discover its DevTools
+ * endpoint. A launched browser never outlives savepage: it runs in its own
+ * process group that browser_free() kills, its launcher dies with us
+ * (PR_SET_PDEATHSIG), and Chrome itself exits when the DevTools pipe we hold
+ * closes, which the kernel does for us even after SIGKILL. */
+#ifndef SAVEPAGE_BROWSER_H
+#define SAVEPAGE_BROWSER_H
+
+#include <sys/types.h>
+
+#include "options.h"
+
+struct browser {
+	pid_t pid;         /* process group leader (the launcher) */
+	char *path;        /* the binary launched */
+	char *profile_dir; /* temporary --user-data-dir, removed by browser_free */
+	char *ws_url;      /* ws://127.0.0.1:PORT/devtools/browser/ID */
+	int pipe_in;       /* our end of Chrome's fd 3 (we never write) */
+	int pipe_out;      /* our end of Chrome's fd 4 */
+};
+
+/* Resolves the browser binary: override (a path or a name on PATH), else the
+ * first of chromium-headless-shell, chromium, google-chrome, ... on PATH.
+ * Returns a new string or NULL. */
+char *browser_find(const char *override);
+
+/* Launches path headless with a fresh profile and waits up to timeout_ms for
+ * its DevTools endpoint. NULL on failure with *err set (caller frees). */
+struct browser *browser_launch(const char *path, const struct strlist *extra_args,
+			       int timeout_ms, char **err);
+
+/* Stops the browser (gently, then SIGKILL to its process group), reaps it
+ * and removes its profile. browser_free(NULL) is a no-op. */
+void browser_free(struct browser *b);
+
+/* From a signal handler: kill the process group at once. */
+void browser_kill_now(const struct browser *b);
+
+/* The launch flags (without binary, profile and extra args), for docs/tests. */
+extern const char *const browser_default_flags[];
+
+#endif

@@ -1,0 +1,585 @@
+#include "config.h"
+
+#include "capture.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "urls.h"
+
+/* Chrome repeats content past 16384 device pixels in one capture: taller
+ * pages are shot in tiles of this height and stitched. */
+#define TILE_HEIGHT 8192
+/* After --timeout, how long the shot itself may still take. */
+#define SHOOT_GRACE_MS 10000
+
+enum cap_state {
+	ST_CONTEXT,  /* creating the browser context */
+	ST_TARGET,   /* creating the tab */
+	ST_ATTACH,   /* attaching a flat session */
+	ST_NAVIGATE, /* set-up and Page.navigate sent; waiting for its reply */
+	ST_LOAD,     /* waiting for the `load` lifecycle event */
+	ST_DELAY,    /* --delay */
+	ST_METRICS,  /* full page: measuring the document */
+	ST_SHOOT,    /* waiting for screenshot data */
+	ST_DONE,
+};
+
+struct capture {
+	struct cdp_loop *loop;
+	struct cdp_conn *conn;
+	const struct capture_opts *o;
+	char *url;
+	capture_done_fn done;
+	void *ud;
+
+	enum cap_state state;
+	int64_t started;
+	char *context_id;
+	char *target_id;
+	char *session_id;
+	char *loader_id;
+	char *load_seen_loader; /* `load` may arrive before Page.navigate's reply */
+	int setup_pending;      /* replies still due before navigate counts */
+	bool deadline_passed;
+
+	/* full-page tiling */
+	int page_height;
+	int tiles_total, tiles_done;
+	struct image *canvas;
+
+	struct cdp_timer deadline;
+	struct cdp_timer delay;
+	struct capture_result res;
+};
+
+static void cap_shoot(struct capture *cap);
+
+const char *capture_explain_net_error(const char *e)
+{
+	static const struct {
+		const char *code, *text;
+	} table[] = {
+		{ "ERR_NAME_NOT_RESOLVED", "host name not found" },
+		{ "ERR_NAME_RESOLUTION_FAILED", "host name lookup failed" },
+		{ "ERR_CONNECTION_REFUSED", "connection refused" },
+		{ "ERR_CONNECTION_RESET", "connection reset" },
+		{ "ERR_CONNECTION_CLOSED", "connection closed by the server" },
+		{ "ERR_CONNECTION_TIMED_OUT", "connection timed out" },
+		{ "ERR_TIMED_OUT", "timed out" },
+		{ "ERR_ADDRESS_UNREACHABLE", "address unreachable" },
+		{ "ERR_INTERNET_DISCONNECTED", "no network" },
+		{ "ERR_EMPTY_RESPONSE", "empty response from the server" },
+		{ "ERR_INVALID_RESPONSE", "invalid response from the server" },
+		{ "ERR_TOO_MANY_REDIRECTS", "too many redirects" },
+		{ "ERR_ABORTED", "navigation aborted (a download, or no content)" },
+		{ "ERR_FILE_NOT_FOUND", "file not found" },
+		{ "ERR_ACCESS_DENIED", "access denied" },
+		{ "ERR_UNSAFE_PORT", "port not allowed by the browser" },
+		{ "ERR_BLOCKED_BY_CLIENT", "blocked by the browser" },
+		{ "ERR_CERT_", "TLS certificate error" },
+		{ "ERR_SSL_", "TLS error" },
+		{ "ERR_BAD_SSL_CLIENT_AUTH_CERT", "TLS client certificate refused" },
+	};
+	for (size_t i = 0; i < ARRAY_LEN(table); i++)
+		if (strstr(e, table[i].code))
+			return table[i].text;
+	return "cannot load the page";
+}
+
+/* ---- finishing ---- */
+
+static void cap_finish(struct capture *cap)
+{
+	if (cap->state == ST_DONE)
+		return;
+	cap->state = ST_DONE;
+	cdp_timer_stop(&cap->deadline);
+	cdp_timer_stop(&cap->delay);
+	cdp_cancel_owner(cap->conn, cap);
+	image_free(cap->canvas);
+	cap->canvas = NULL;
+	cap->res.seconds = (double)(now_ms() - cap->started) / 1000.0;
+	cap->done(cap, cap->ud);
+}
+
+static void cap_fail(struct capture *cap, int code, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static void cap_fail(struct capture *cap, int code, const char *fmt, ...)
+{
+	if (cap->state == ST_DONE)
+		return;
+	va_list ap;
+	va_start(ap, fmt);
+	char *msg = NULL;
+	if (vasprintf(&msg, fmt, ap) < 0)
+		msg = NULL;
+	va_end(ap);
+	cap->res.code = code;
+	cap->res.message = msg ? msg : xstrdup("error");
+	buf_free(&cap->res.image);
+	cap_finish(cap);
+}
+
+static const char *json_str(const cJSON *obj, const char *name)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, name);
+	return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+/* ---- the steps ---- */
+
+static void on_screenshot(void *ud, const cJSON *result, const char *error)
+{
+	struct capture *cap = ud;
+	if (error) {
+		cap_fail(cap, CAPTURE_E_RENDER, "screenshot failed: %s", error);
+		return;
+	}
+	const char *data = json_str(result, "data");
+	struct buf img = { 0 };
+	if (!data || base64_decode(data, strlen(data), &img) < 0 || img.len == 0) {
+		buf_free(&img);
+		cap_fail(cap, CAPTURE_E_RENDER, "the browser sent no image data");
+		return;
+	}
+	if (!cap->canvas) {
+		/* One shot: Chrome's encoding is the result. */
+		int w = 0, h = 0;
+		if (image_dimensions(img.data, img.len, &w, &h) < 0) {
+			buf_free(&img);
+			cap_fail(cap, CAPTURE_E_RENDER, "the browser sent an unreadable image");
+			return;
+		}
+		buf_free(&cap->res.image);
+		cap->res.image = img;
+		cap->res.width = w;
+		cap->res.height = h;
+		cap_finish(cap);
+		return;
+	}
+	char *err = NULL;
+	struct image *tile = image_decode(img.data, img.len, &err);
+	buf_free(&img);
+	if (!tile) {
+		cap_fail(cap, CAPTURE_E_RENDER, "tile %d: %s", cap->tiles_done + 1, err);
+		free(err);
+		return;
+	}
+	image_paste(cap->canvas, tile, cap->tiles_done * TILE_HEIGHT);
+	image_free(tile);
+	if (++cap->tiles_done < cap->tiles_total) {
+		cap_shoot(cap);
+		return;
+	}
+	struct buf out = { 0 };
+	if (image_encode(cap->canvas, cap->o->format, cap->o->quality, &out, &err) < 0) {
+		buf_free(&out);
+		cap_fail(cap, CAPTURE_E_RENDER, "encoding the full page: %s", err);
+		free(err);
+		return;
+	}
+	buf_free(&cap->res.image);
+	cap->res.image = out;
+	cap->res.width = cap->canvas->width;
+	cap->res.height = cap->canvas->height;
+	cap_finish(cap);
+}
+
+static void add_clip(cJSON *p, int y, int w, int h)
+{
+	cJSON *clip = cJSON_AddObjectToObject(p, "clip");
+	cJSON_AddNumberToObject(clip, "x", 0);
+	cJSON_AddNumberToObject(clip, "y", y);
+	cJSON_AddNumberToObject(clip, "width", w);
+	cJSON_AddNumberToObject(clip, "height", h);
+	cJSON_AddNumberToObject(clip, "scale", 1);
+}
+
+static void cap_shoot(struct capture *cap)
+{
+	cap->state = ST_SHOOT;
+	const struct capture_opts *o = cap->o;
+	cJSON *p = cJSON_CreateObject();
+	if (cap->canvas) {
+		/* A tile: lossless and cheap to encode; the result is encoded once. */
+		int y = cap->tiles_done * TILE_HEIGHT;
+		int h = cap->page_height - y < TILE_HEIGHT ? cap->page_height - y : TILE_HEIGHT;
+		cJSON_AddStringToObject(p, "format", "png");
+		cJSON_AddBoolToObject(p, "optimizeForSpeed", 1);
+		cJSON_AddBoolToObject(p, "captureBeyondViewport", 1);
+		add_clip(p, y, o->width, h);
+	} else {
+		cJSON_AddStringToObject(p, "format", image_format_name(o->format));
+		if (o->format == IMAGE_JPEG)
+			cJSON_AddNumberToObject(p, "quality", o->quality);
+		if (o->fullpage && cap->page_height > o->height) {
+			cJSON_AddBoolToObject(p, "captureBeyondViewport", 1);
+			add_clip(p, 0, o->width, cap->page_height);
+		}
+	}
+	cdp_send(cap->conn, cap->session_id, "Page.captureScreenshot", p,
+		 o->timeout_ms + SHOOT_GRACE_MS, on_screenshot, cap);
+}
+
+static void on_metrics(void *ud, const cJSON *result, const char *error)
+{
+	struct capture *cap = ud;
+	if (error) {
+		cap_fail(cap, CAPTURE_E_RENDER, "measuring the page failed: %s", error);
+		return;
+	}
+	const cJSON *size = cJSON_GetObjectItemCaseSensitive(result, "cssContentSize");
+	if (!size)
+		size = cJSON_GetObjectItemCaseSensitive(result, "contentSize");
+	const cJSON *hj = cJSON_GetObjectItemCaseSensitive(size, "height");
+	double h = cJSON_IsNumber(hj) ? hj->valuedouble : 0;
+	int height = (int)ceil(h);
+	if (height < cap->o->height)
+		height = cap->o->height;
+	if (height > IMAGE_MAX_DIM) {
+		log_warn("%s: the page is %d px tall; cut at %d px", cap->url, height,
+			 IMAGE_MAX_DIM);
+		cap->res.cut = true;
+		height = IMAGE_MAX_DIM;
+	}
+	cap->page_height = height;
+	if (height > TILE_HEIGHT) {
+		cap->tiles_total = (height + TILE_HEIGHT - 1) / TILE_HEIGHT;
+		cap->tiles_done = 0;
+		cap->canvas = image_new(cap->o->width, height);
+	}
+	cap_shoot(cap);
+}
+
+static void cap_after_wait(struct capture *cap)
+{
+	if (cap->o->fullpage) {
+		cap->state = ST_METRICS;
+		cdp_send(cap->conn, cap->session_id, "Page.getLayoutMetrics", NULL,
+			 cap->o->timeout_ms + SHOOT_GRACE_MS, on_metrics, cap);
+	} else {
+		cap_shoot(cap);
+	}
+}
+
+static void on_delay_done(void *ud)
+{
+	cap_after_wait(ud);
+}
+
+static void cap_loaded(struct capture *cap)
+{
+	if (cap->o->delay_ms > 0 && !cap->deadline_passed) {
+		cap->state = ST_DELAY;
+		cdp_timer_start(cap->loop, &cap->delay, cap->o->delay_ms, on_delay_done, cap);
+	} else {
+		cap_after_wait(cap);
+	}
+}
+
+static void on_deadline(void *ud)
+{
+	struct capture *cap = ud;
+	int secs = (cap->o->timeout_ms + 999) / 1000;
+	if (!cap->deadline_passed) {
+		cap->deadline_passed = true;
+		switch (cap->state) {
+		case ST_LOAD:
+			/* Shoot what there is, and give the shot its own grace. */
+			cap->res.load_timed_out = true;
+			log_warn("%s: the page did not finish loading within %d s; capturing it "
+				 "as it stands",
+				 cap->url, secs);
+			cdp_timer_start(cap->loop, &cap->deadline, SHOOT_GRACE_MS, on_deadline, cap);
+			cap_after_wait(cap);
+			return;
+		case ST_DELAY:
+			log_warn("%s: --delay cut short by --timeout %d s", cap->url, secs);
+			cdp_timer_stop(&cap->delay);
+			cdp_timer_start(cap->loop, &cap->deadline, SHOOT_GRACE_MS, on_deadline, cap);
+			cap_after_wait(cap);
+			return;
+		case ST_METRICS:
+		case ST_SHOOT:
+			cdp_timer_start(cap->loop, &cap->deadline, SHOOT_GRACE_MS, on_deadline, cap);
+			return;
+		default:
+			cap_fail(cap, CAPTURE_E_RENDER, "timed out after %d s: no response", secs);
+			return;
+		}
+	}
+	cap_fail(cap, CAPTURE_E_RENDER, "timed out after %d s while capturing", secs);
+}
+
+static void on_navigate(void *ud, const cJSON *result, const char *error)
+{
+	struct capture *cap = ud;
+	if (error) {
+		cap_fail(cap, CAPTURE_E_RENDER, "navigation failed: %s", error);
+		return;
+	}
+	const char *err = json_str(result, "errorText");
+	/* A 4xx/5xx with an empty body is an "error" to Chrome, but it has a
+	 * status, and the API captures such pages: go on and shoot it. */
+	if (err && *err && !strstr(err, "ERR_HTTP_RESPONSE_CODE_FAILURE")) {
+		cap_fail(cap, CAPTURE_E_RENDER, "%s (%s)", capture_explain_net_error(err), err);
+		return;
+	}
+	const char *loader = json_str(result, "loaderId");
+	free(cap->loader_id);
+	cap->loader_id = loader ? xstrdup(loader) : NULL;
+	cap->state = ST_LOAD;
+	if (!loader || (cap->load_seen_loader && !strcmp(cap->load_seen_loader, loader)) ||
+	    (err && *err))
+		cap_loaded(cap);
+}
+
+static void on_setup_reply(void *ud, const cJSON *result, const char *error)
+{
+	struct capture *cap = ud;
+	(void)result;
+	cap->setup_pending--;
+	if (error)
+		cap_fail(cap, CAPTURE_E_RENDER, "setting up the tab failed: %s", error);
+}
+
+/* Sends the tab's set-up and the navigation in one burst: a session handles
+ * its commands in order, so no round trip is spent waiting between them. */
+static void cap_setup_and_navigate(struct capture *cap)
+{
+	const struct capture_opts *o = cap->o;
+	const char *sid = cap->session_id;
+	int t = o->timeout_ms + SHOOT_GRACE_MS;
+	cJSON *p;
+
+	cap->setup_pending = 0;
+#define SETUP(method, params)                                                              \
+	do {                                                                               \
+		cap->setup_pending++;                                                      \
+		cdp_send(cap->conn, sid, method, params, t, on_setup_reply, cap);          \
+	} while (0)
+
+	SETUP("Page.enable", NULL);
+	p = cJSON_CreateObject();
+	cJSON_AddBoolToObject(p, "enabled", 1);
+	SETUP("Page.setLifecycleEventsEnabled", p);
+	p = cJSON_CreateObject();
+	cJSON_AddNumberToObject(p, "maxTotalBufferSize", 0);
+	cJSON_AddNumberToObject(p, "maxResourceBufferSize", 0);
+	SETUP("Network.enable", p);
+	SETUP("Inspector.enable", NULL);
+
+	p = cJSON_CreateObject();
+	cJSON_AddNumberToObject(p, "width", o->width);
+	cJSON_AddNumberToObject(p, "height", o->height);
+	cJSON_AddNumberToObject(p, "deviceScaleFactor", 1);
+	cJSON_AddBoolToObject(p, "mobile", 0);
+	SETUP("Emulation.setDeviceMetricsOverride", p);
+
+	p = cJSON_CreateObject();
+	cJSON_AddStringToObject(p, "userAgent", o->user_agent);
+	if (o->accept_language)
+		cJSON_AddStringToObject(p, "acceptLanguage", o->accept_language);
+	SETUP("Network.setUserAgentOverride", p);
+	if (o->accept_language) {
+		/* navigator.language follows acceptLanguage; Intl follows the locale. */
+		char loc[64];
+		snprintf(loc, sizeof loc, "%.*s", (int)strcspn(o->accept_language, ",;"),
+			 o->accept_language);
+		p = cJSON_CreateObject();
+		cJSON_AddStringToObject(p, "locale", loc);
+		/* An unknown locale is not worth failing the capture for. */
+		cdp_send(cap->conn, sid, "Emulation.setLocaleOverride", p, t, NULL, cap);
+	}
+
+	char *origin = url_origin(cap->url);
+	if (o->cookie && origin) {
+		cJSON *arr = cJSON_CreateArray();
+		char *copy = xstrdup(o->cookie), *save = NULL;
+		for (char *tok = strtok_r(copy, ";", &save); tok; tok = strtok_r(NULL, ";", &save)) {
+			while (*tok == ' ' || *tok == '\t')
+				tok++;
+			char *eq = strchr(tok, '=');
+			if (!eq || eq == tok)
+				continue;
+			*eq = '\0';
+			char *name = tok, *value = eq + 1;
+			char *end = name + strlen(name);
+			while (end > name && (end[-1] == ' ' || end[-1] == '\t'))
+				*--end = '\0';
+			end = value + strlen(value);
+			while (end > value && (end[-1] == ' ' || end[-1] == '\t'))
+				*--end = '\0';
+			cJSON *ck = cJSON_CreateObject();
+			cJSON_AddStringToObject(ck, "name", name);
+			cJSON_AddStringToObject(ck, "value", value);
+			/* url scopes it to this host only (a host-only cookie). */
+			cJSON_AddStringToObject(ck, "url", origin);
+			cJSON_AddStringToObject(ck, "path", "/");
+			cJSON_AddItemToArray(arr, ck);
+		}
+		free(copy);
+		p = cJSON_CreateObject();
+		cJSON_AddItemToObject(p, "cookies", arr);
+		SETUP("Network.setCookies", p);
+	}
+	free(origin);
+#undef SETUP
+
+	p = cJSON_CreateObject();
+	cJSON_AddStringToObject(p, "url", cap->url);
+	cap->state = ST_NAVIGATE;
+	cdp_send(cap->conn, sid, "Page.navigate", p, t, on_navigate, cap);
+}
+
+static void on_attached(void *ud, const cJSON *result, const char *error)
+{
+	struct capture *cap = ud;
+	const char *sid = error ? NULL : json_str(result, "sessionId");
+	if (!sid) {
+		cap_fail(cap, CAPTURE_E_RENDER, "cannot attach to the tab: %s",
+			 error ? error : "no session");
+		return;
+	}
+	cap->session_id = xstrdup(sid);
+	cap_setup_and_navigate(cap);
+}
+
+static void on_target(void *ud, const cJSON *result, const char *error)
+{
+	struct capture *cap = ud;
+	const char *tid = error ? NULL : json_str(result, "targetId");
+	if (!tid) {
+		cap_fail(cap, CAPTURE_E_RENDER, "cannot open a tab: %s", error ? error : "no target");
+		return;
+	}
+	cap->target_id = xstrdup(tid);
+	cap->state = ST_ATTACH;
+	cJSON *p = cJSON_CreateObject();
+	cJSON_AddStringToObject(p, "targetId", tid);
+	cJSON_AddBoolToObject(p, "flatten", 1);
+	cdp_send(cap->conn, NULL, "Target.attachToTarget", p, cap->o->timeout_ms, on_attached, cap);
+}
+
+static void on_context(void *ud, const cJSON *result, const char *error)
+{
+	struct capture *cap = ud;
+	const char *id = error ? NULL : json_str(result, "browserContextId");
+	if (!id) {
+		cap_fail(cap, CAPTURE_E_RENDER, "cannot create a browser context: %s",
+			 error ? error : "no id");
+		return;
+	}
+	cap->context_id = xstrdup(id);
+	cap->state = ST_TARGET;
+	cJSON *p = cJSON_CreateObject();
+	cJSON_AddStringToObject(p, "url", "about:blank");
+	cJSON_AddStringToObject(p, "browserContextId", id);
+	cdp_send(cap->conn, NULL, "Target.createTarget", p, cap->o->timeout_ms, on_target, cap);
+}
+
+void capture_on_event(struct capture *cap, const char *method, const cJSON *params)
+{
+	if (cap->state == ST_DONE)
+		return;
+	if (!strcmp(method, "Page.lifecycleEvent")) {
+		const char *name = json_str(params, "name");
+		const char *frame = json_str(params, "frameId");
+		const char *loader = json_str(params, "loaderId");
+		if (!name || strcmp(name, "load") || !frame || !cap->target_id ||
+		    strcmp(frame, cap->target_id) || !loader)
+			return;
+		if (cap->state == ST_LOAD && cap->loader_id && !strcmp(loader, cap->loader_id)) {
+			cap_loaded(cap);
+		} else if (cap->state == ST_NAVIGATE) {
+			free(cap->load_seen_loader);
+			cap->load_seen_loader = xstrdup(loader);
+		}
+	} else if (!strcmp(method, "Network.responseReceived")) {
+		const char *type = json_str(params, "type");
+		const char *frame = json_str(params, "frameId");
+		if (!type || strcmp(type, "Document") || !frame || !cap->target_id ||
+		    strcmp(frame, cap->target_id))
+			return;
+		const cJSON *resp = cJSON_GetObjectItemCaseSensitive(params, "response");
+		const cJSON *st = cJSON_GetObjectItemCaseSensitive(resp, "status");
+		if (cJSON_IsNumber(st))
+			cap->res.http_status = st->valueint;
+	} else if (!strcmp(method, "Inspector.targetCrashed")) {
+		cap_fail(cap, CAPTURE_E_RENDER, "the page's renderer crashed");
+	} else if (!strcmp(method, "Inspector.detached") ||
+		   !strcmp(method, "Target.detachedFromTarget")) {
+		cap_fail(cap, CAPTURE_E_RENDER, "the tab was closed");
+	}
+}
+
+struct capture *capture_start(struct cdp_loop *loop, struct cdp_conn *conn, const char *url,
+			      const struct capture_opts *opts, capture_done_fn done, void *ud)
+{
+	struct capture *cap = xcalloc(1, sizeof *cap);
+	cap->loop = loop;
+	cap->conn = conn;
+	cap->o = opts;
+	cap->url = xstrdup(url);
+	cap->done = done;
+	cap->ud = ud;
+	cap->started = now_ms();
+	cap->state = ST_CONTEXT;
+	cdp_timer_start(loop, &cap->deadline, opts->timeout_ms, on_deadline, cap);
+	cJSON *p = cJSON_CreateObject();
+	cJSON_AddBoolToObject(p, "disposeOnDetach", 1);
+	cdp_send(conn, NULL, "Target.createBrowserContext", p, opts->timeout_ms, on_context, cap);
+	return cap;
+}
+
+const char *capture_session(const struct capture *cap)
+{
+	return cap->session_id;
+}
+
+const char *capture_url(const struct capture *cap)
+{
+	return cap->url;
+}
+
+struct capture_result *capture_result(struct capture *cap)
+{
+	return &cap->res;
+}
+
+void capture_free(struct capture *cap)
+{
+	if (!cap)
+		return;
+	cdp_timer_stop(&cap->deadline);
+	cdp_timer_stop(&cap->delay);
+	cdp_cancel_owner(cap->conn, cap);
+	if (!cdp_conn_is_closed(cap->conn)) {
+		/* Fire and forget: the browser tidies up while we go on. */
+		if (cap->target_id) {
+			cJSON *p = cJSON_CreateObject();
+			cJSON_AddStringToObject(p, "targetId", cap->target_id);
+			cdp_send(cap->conn, NULL, "Target.closeTarget", p, 5000, NULL, NULL);
+		}
+		if (cap->context_id) {
+			cJSON *p = cJSON_CreateObject();
+			cJSON_AddStringToObject(p, "browserContextId", cap->context_id);
+			cdp_send(cap->conn, NULL, "Target.disposeBrowserContext", p, 5000, NULL, NULL);
+		}
+	}
+	image_free(cap->canvas);
+	free(cap->res.message);
+	buf_free(&cap->res.image);
+	free(cap->url);
+	free(cap->context_id);
+	free(cap->target_id);
+	free(cap->session_id);
+	free(cap->loader_id);
+	free(cap->load_seen_loader);
+	free(cap);
+}

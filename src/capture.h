@@ -1,0 +1,61 @@
+/* capture: one URL's state machine on a shared CDP connection: its own
+ * browser context and tab, navigate, wait for `load`, delay, shoot (in
+ * tiles for tall full pages), close. Many captures can run at once on one
+ * connection; the owner routes each session's events to its capture. */
+#ifndef SAVEPAGE_CAPTURE_H
+#define SAVEPAGE_CAPTURE_H
+
+#include <stdbool.h>
+
+#include "cdp.h"
+#include "image.h"
+#include "options.h"
+#include "util.h"
+
+/* SavePage error codes used by the local renderer. */
+enum { CAPTURE_OK = 0, CAPTURE_E_URL = 462, CAPTURE_E_RENDER = 490 };
+
+/* How every capture of a run renders (built once from the settings). */
+struct capture_opts {
+	int width, height;
+	bool fullpage;
+	int delay_ms;
+	enum image_format format;
+	int quality;
+	const char *user_agent; /* never NULL: --user-agent or the browser's own */
+	const char *accept_language; /* NULL: Chrome's */
+	const char *cookie;          /* NULL: none */
+	int timeout_ms;
+};
+
+struct capture_result {
+	int code;          /* CAPTURE_OK or a SavePage error code */
+	char *message;     /* set when code != 0 */
+	int http_status;   /* of the main document; 0 if unknown (file: URLs) */
+	bool load_timed_out; /* `load` never fired: shot as the page stood */
+	bool cut;          /* a full page taller than IMAGE_MAX_DIM was cut */
+	struct buf image;  /* the encoded image */
+	int width, height;
+	double seconds;
+};
+
+struct capture;
+typedef void (*capture_done_fn)(struct capture *cap, void *ud);
+
+/* Starts capturing url (already normalised). done is called once, from the
+ * loop, when the result is final. */
+struct capture *capture_start(struct cdp_loop *loop, struct cdp_conn *conn, const char *url,
+			      const struct capture_opts *opts, capture_done_fn done, void *ud);
+/* An event for this capture's session (or browser-level, session NULL). */
+void capture_on_event(struct capture *cap, const char *method, const cJSON *params);
+/* The flat session id once attached, else NULL. */
+const char *capture_session(const struct capture *cap);
+const char *capture_url(const struct capture *cap);
+struct capture_result *capture_result(struct capture *cap);
+/* Closes the tab and context if still open and frees. NULL is a no-op. */
+void capture_free(struct capture *cap);
+
+/* A short human explanation of a Chrome net::ERR_ code (static string). */
+const char *capture_explain_net_error(const char *error_text);
+
+#endif

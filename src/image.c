@@ -1,0 +1,221 @@
+#include "config.h"
+
+#include "image.h"
+
+#include <png.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <turbojpeg.h>
+
+const char *image_format_name(enum image_format f)
+{
+	return f == IMAGE_PNG ? "png" : "jpeg";
+}
+
+const char *image_format_ext(enum image_format f)
+{
+	return f == IMAGE_PNG ? "png" : "jpg";
+}
+
+int image_format_parse(const char *s, enum image_format *out)
+{
+	if (!strcasecmp(s, "png"))
+		*out = IMAGE_PNG;
+	else if (!strcasecmp(s, "jpeg") || !strcasecmp(s, "jpg"))
+		*out = IMAGE_JPEG;
+	else
+		return -1;
+	return 0;
+}
+
+int image_format_from_path(const char *path, enum image_format *out)
+{
+	const char *slash = strrchr(path, '/');
+	const char *dot = strrchr(slash ? slash : path, '.');
+	if (!dot || !dot[1])
+		return -1;
+	return image_format_parse(dot + 1, out);
+}
+
+int image_sniff(const void *data, size_t len, enum image_format *out)
+{
+	const unsigned char *p = data;
+	if (len >= 8 && !memcmp(p, "\x89PNG\r\n\x1a\n", 8)) {
+		*out = IMAGE_PNG;
+		return 0;
+	}
+	if (len >= 3 && p[0] == 0xFF && p[1] == 0xD8 && p[2] == 0xFF) {
+		*out = IMAGE_JPEG;
+		return 0;
+	}
+	return -1;
+}
+
+int image_dimensions(const void *data, size_t len, int *w, int *h)
+{
+	enum image_format f;
+	if (image_sniff(data, len, &f) < 0)
+		return -1;
+	const unsigned char *p = data;
+	if (f == IMAGE_PNG) {
+		if (len < 24 || memcmp(p + 12, "IHDR", 4))
+			return -1;
+		*w = (int)((uint32_t)p[16] << 24 | (uint32_t)p[17] << 16 | (uint32_t)p[18] << 8 | p[19]);
+		*h = (int)((uint32_t)p[20] << 24 | (uint32_t)p[21] << 16 | (uint32_t)p[22] << 8 | p[23]);
+		return 0;
+	}
+	tjhandle tj = tjInitDecompress();
+	if (!tj)
+		return -1;
+	int sub, cs, rc;
+	rc = tjDecompressHeader3(tj, p, (unsigned long)len, w, h, &sub, &cs);
+	tjDestroy(tj);
+	return rc == 0 ? 0 : -1;
+}
+
+struct image *image_new(int width, int height)
+{
+	struct image *img = xcalloc(1, sizeof *img);
+	img->width = width;
+	img->height = height;
+	img->px = xcalloc((size_t)width * (size_t)height, 3);
+	return img;
+}
+
+void image_free(struct image *img)
+{
+	if (!img)
+		return;
+	free(img->px);
+	free(img);
+}
+
+static struct image *decode_png(const void *data, size_t len, char **err)
+{
+	png_image pi;
+	memset(&pi, 0, sizeof pi);
+	pi.version = PNG_IMAGE_VERSION;
+	if (!png_image_begin_read_from_memory(&pi, data, len)) {
+		*err = xasprintf("PNG: %s", pi.message);
+		return NULL;
+	}
+	pi.format = PNG_FORMAT_RGB;
+	if (pi.width > IMAGE_MAX_DIM * 4u || pi.height > IMAGE_MAX_DIM * 4u) {
+		png_image_free(&pi);
+		*err = xasprintf("PNG: %ux%u is too large", pi.width, pi.height);
+		return NULL;
+	}
+	struct image *img = image_new((int)pi.width, (int)pi.height);
+	/* A white background for any transparency, as a browser would show it. */
+	png_color bg = { 255, 255, 255 };
+	if (!png_image_finish_read(&pi, &bg, img->px, 0, NULL)) {
+		*err = xasprintf("PNG: %s", pi.message);
+		png_image_free(&pi);
+		image_free(img);
+		return NULL;
+	}
+	return img;
+}
+
+static struct image *decode_jpeg(const void *data, size_t len, char **err)
+{
+	tjhandle tj = tjInitDecompress();
+	if (!tj) {
+		*err = xasprintf("JPEG: %s", tjGetErrorStr2(NULL));
+		return NULL;
+	}
+	int w, h, sub, cs;
+	struct image *img = NULL;
+	if (tjDecompressHeader3(tj, data, (unsigned long)len, &w, &h, &sub, &cs) < 0) {
+		*err = xasprintf("JPEG: %s", tjGetErrorStr2(tj));
+		goto out;
+	}
+	img = image_new(w, h);
+	if (tjDecompress2(tj, data, (unsigned long)len, img->px, w, 0, h, TJPF_RGB,
+			  TJFLAG_ACCURATEDCT) < 0 &&
+	    tjGetErrorCode(tj) == TJERR_FATAL) {
+		*err = xasprintf("JPEG: %s", tjGetErrorStr2(tj));
+		image_free(img);
+		img = NULL;
+	}
+out:
+	tjDestroy(tj);
+	return img;
+}
+
+struct image *image_decode(const void *data, size_t len, char **err)
+{
+	enum image_format f;
+	if (image_sniff(data, len, &f) < 0) {
+		*err = xstrdup("not a PNG or JPEG image");
+		return NULL;
+	}
+	return f == IMAGE_PNG ? decode_png(data, len, err) : decode_jpeg(data, len, err);
+}
+
+static int encode_png(const struct image *img, struct buf *out, char **err)
+{
+	png_image pi;
+	memset(&pi, 0, sizeof pi);
+	pi.version = PNG_IMAGE_VERSION;
+	pi.width = (png_uint_32)img->width;
+	pi.height = (png_uint_32)img->height;
+	pi.format = PNG_FORMAT_RGB;
+	pi.flags = PNG_IMAGE_FLAG_FAST;
+	png_alloc_size_t size = 0;
+	if (!png_image_write_to_memory(&pi, NULL, &size, 0, img->px, 0, NULL)) {
+		*err = xasprintf("PNG: %s", pi.message);
+		return -1;
+	}
+	buf_reserve(out, size);
+	if (!png_image_write_to_memory(&pi, out->data + out->len, &size, 0, img->px, 0, NULL)) {
+		*err = xasprintf("PNG: %s", pi.message);
+		return -1;
+	}
+	out->len += size;
+	out->data[out->len] = '\0';
+	return 0;
+}
+
+static int encode_jpeg(const struct image *img, int quality, struct buf *out, char **err)
+{
+	tjhandle tj = tjInitCompress();
+	if (!tj) {
+		*err = xasprintf("JPEG: %s", tjGetErrorStr2(NULL));
+		return -1;
+	}
+	unsigned char *jpg = NULL;
+	unsigned long size = 0;
+	int rc = tjCompress2(tj, img->px, img->width, 0, img->height, TJPF_RGB, &jpg, &size,
+			     TJSAMP_420, quality, TJFLAG_ACCURATEDCT);
+	if (rc < 0)
+		*err = xasprintf("JPEG: %s", tjGetErrorStr2(tj));
+	else
+		buf_append(out, jpg, size);
+	tjFree(jpg);
+	tjDestroy(tj);
+	return rc < 0 ? -1 : 0;
+}
+
+int image_encode(const struct image *img, enum image_format f, int quality, struct buf *out,
+		 char **err)
+{
+	if (img->width <= 0 || img->height <= 0) {
+		*err = xstrdup("empty image");
+		return -1;
+	}
+	return f == IMAGE_PNG ? encode_png(img, out, err) : encode_jpeg(img, quality, out, err);
+}
+
+void image_paste(struct image *dst, const struct image *src, int y)
+{
+	int w = src->width < dst->width ? src->width : dst->width;
+	for (int r = 0; r < src->height; r++) {
+		int dy = y + r;
+		if (dy < 0 || dy >= dst->height)
+			continue;
+		memcpy(dst->px + (size_t)dy * (size_t)dst->width * 3,
+		       src->px + (size_t)r * (size_t)src->width * 3, (size_t)w * 3);
+	}
+}

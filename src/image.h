@@ -1,0 +1,45 @@
+/* image: decode, compose and encode screenshots (libpng, libjpeg-turbo). */
+#ifndef SAVEPAGE_IMAGE_H
+#define SAVEPAGE_IMAGE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "util.h"
+
+enum image_format { IMAGE_JPEG = 0, IMAGE_PNG = 1 };
+
+/* The largest height savepage composes (JPEG's format limit). */
+#define IMAGE_MAX_DIM 65500
+
+/* 8-bit RGB pixels, rows top to bottom, no padding. */
+struct image {
+	int width, height;
+	unsigned char *px;
+};
+
+const char *image_format_name(enum image_format f); /* "jpeg" / "png" */
+const char *image_format_ext(enum image_format f);  /* "jpg" / "png" */
+/* Parses "jpeg", "jpg" or "png" (any case). Returns 0 on success. */
+int image_format_parse(const char *s, enum image_format *out);
+/* Format from a file name's extension; returns 0 if it has a known one. */
+int image_format_from_path(const char *path, enum image_format *out);
+
+/* Sniffs PNG or JPEG from magic bytes; returns 0 on success. */
+int image_sniff(const void *data, size_t len, enum image_format *out);
+/* Reads width and height from the header without decoding. */
+int image_dimensions(const void *data, size_t len, int *w, int *h);
+
+/* New image (pixels zeroed); the caller frees with image_free(). */
+struct image *image_new(int width, int height);
+void image_free(struct image *img);
+
+/* Decodes PNG or JPEG to RGB. NULL on failure with *err set (caller frees). */
+struct image *image_decode(const void *data, size_t len, char **err);
+/* Encodes to out (appended). quality applies to JPEG. 0 on success. */
+int image_encode(const struct image *img, enum image_format f, int quality, struct buf *out,
+		 char **err);
+/* Copies src's rows into dst starting at row y (clipped to dst). */
+void image_paste(struct image *dst, const struct image *src, int y);
+
+#endif

@@ -1,0 +1,37 @@
+/* savepage: parse -> run -> exit status. */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "options.h"
+#include "pool.h"
+
+int main(int argc, char **argv)
+{
+	struct settings s;
+	settings_init(&s);
+	int status;
+	switch (options_parse(&s, argc, argv)) {
+	case OPT_EXIT_OK:
+		status = EXIT_ALL_OK;
+		goto out;
+	case OPT_USAGE:
+		status = EXIT_USAGE;
+		goto out;
+	case OPT_RUN:
+		break;
+	}
+	log_set_level(s.quiet ? LOG_QUIET : s.verbose);
+	pool_install_signal_handlers();
+	status = pool_run(&s);
+out:
+	settings_free(&s);
+	if (fclose(stdout) != 0 && status == EXIT_ALL_OK) {
+		perror("savepage: standard output");
+		status = EXIT_SOME_FAILED;
+	}
+	return status;
+}

@@ -1,0 +1,68 @@
+/* options: the settings of one run and the table of flags that sets them.
+ * The table is the one source of the option list: --help is generated from
+ * it, and tests check the man page and completions against it. */
+#ifndef SAVEPAGE_OPTIONS_H
+#define SAVEPAGE_OPTIONS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+#include "image.h"
+
+struct strlist {
+	char **v;
+	size_t n;
+};
+void strlist_add(struct strlist *l, const char *s);
+void strlist_free(struct strlist *l);
+
+struct settings {
+	/* render */
+	int width, height;
+	bool fullpage;
+	double delay; /* seconds */
+	enum image_format format;
+	bool format_set; /* --format given (else taken from -o's extension) */
+	int quality;
+	char *user_agent;
+	char *accept_language;
+	char *cookie;
+	/* output */
+	char *output;
+	/* work */
+	double timeout; /* seconds, per URL */
+	bool fail_on_http_error;
+	char *browser;
+	struct strlist browser_args;
+	/* general */
+	int verbose;
+	bool quiet;
+	/* input */
+	struct strlist urls;
+};
+
+enum opt_status {
+	OPT_RUN = 0,   /* settings are complete: run */
+	OPT_EXIT_OK,   /* --help or --version printed: exit 0 */
+	OPT_USAGE,     /* a usage error was reported: exit 2 */
+};
+
+void settings_init(struct settings *s);
+void settings_free(struct settings *s);
+
+/* Reads the config file (unless SAVEPAGE_NO_CONFIG is set), then argv.
+ * Reports problems itself on standard error. */
+enum opt_status options_parse(struct settings *s, int argc, char **argv);
+
+/* Writes --help text generated from the option table. */
+void options_help(FILE *f);
+/* Writes one line per option: long name, short letter or '-', argument
+ * metavar or '-'. Used by the test that keeps docs in sync. */
+void options_dump(FILE *f);
+
+/* Path of the config file that applies ($XDG_CONFIG_HOME/savepage/config or
+ * ~/.config/savepage/config); caller frees. NULL if no home is known. */
+char *options_config_path(void);
+
+#endif

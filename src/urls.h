@@ -1,0 +1,18 @@
+/* urls: turn what the user typed into a URL Chrome can load, or refuse it. */
+#ifndef SAVEPAGE_URLS_H
+#define SAVEPAGE_URLS_H
+
+/* Normalises a URL: trims blanks, lower-cases scheme and host, makes a bare
+ * host (example.com) https://example.com/, adds the root path. Accepts
+ * http, https and file URLs. Returns a new string (caller frees), or NULL
+ * with *why set to a static reason when it is invalid or blank. */
+char *url_normalise(const char *in, const char **why);
+
+/* For a normalised http(s) URL: scheme://host[:port]/ (caller frees);
+ * NULL for other schemes. */
+char *url_origin(const char *url);
+
+/* For a normalised URL: the host (caller frees); "" for file URLs. */
+char *url_host(const char *url);
+
+#endif
