@@ -2,6 +2,7 @@
 
 #include "browser.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <stdbool.h>
 #include <fcntl.h>
@@ -153,18 +154,56 @@ static void child_exec(const char *path, char *const argv[], int in_fd, int out_
 	_exit(127);
 }
 
+/* A savepage killed with SIGKILL cannot remove its profile; the next run
+ * removes those whose savepage.pid names a process that no longer exists. */
+static void remove_stale_profiles(const char *tmp)
+{
+	DIR *d = opendir(tmp);
+	if (!d)
+		return;
+	struct dirent *e;
+	while ((e = readdir(d))) {
+		if (strncmp(e->d_name, "savepage-chrome-", 16) != 0)
+			continue;
+		char *dir = xasprintf("%s/%s", tmp, e->d_name);
+		char *pidfile = xasprintf("%s/savepage.pid", dir);
+		struct buf b = { 0 };
+		struct stat st;
+		if (lstat(dir, &st) == 0 && S_ISDIR(st.st_mode) && st.st_uid == geteuid() &&
+		    read_file(pidfile, &b) == 0) {
+			long pid = strtol((char *)b.data, NULL, 10);
+			if (pid > 0 && kill((pid_t)pid, 0) < 0 && errno == ESRCH) {
+				log_debug("removing %s, left by savepage %ld", dir, pid);
+				rm_rf(dir);
+			}
+		}
+		buf_free(&b);
+		free(pidfile);
+		free(dir);
+	}
+	closedir(d);
+}
+
 struct browser *browser_launch(const char *path, const struct strlist *extra_args,
 			       int timeout_ms, char **err)
 {
 	const char *tmp = getenv("TMPDIR");
 	if (!tmp || !*tmp)
 		tmp = "/tmp";
+	remove_stale_profiles(tmp);
 	char *profile = xasprintf("%s/savepage-chrome-XXXXXX", tmp);
 	if (!mkdtemp(profile)) {
 		*err = xasprintf("cannot create a profile directory in %s: %s", tmp, strerror(errno));
 		free(profile);
 		return NULL;
 	}
+	char *pidfile = xasprintf("%s/savepage.pid", profile);
+	FILE *pf = fopen(pidfile, "we");
+	if (pf) {
+		fprintf(pf, "%ld\n", (long)getpid());
+		fclose(pf);
+	}
+	free(pidfile);
 
 	/* to_chrome: Chrome reads [0] as fd 3; from_chrome: Chrome writes [1] as fd 4. */
 	int to_chrome[2], from_chrome[2];

@@ -58,6 +58,7 @@ struct capture {
 };
 
 static void cap_shoot(struct capture *cap);
+static void cap_navigate(struct capture *cap);
 
 const char *capture_explain_net_error(const char *e)
 {
@@ -346,6 +347,8 @@ static void on_setup_reply(void *ud, const cJSON *result, const char *error)
 	cap->setup_pending--;
 	if (error)
 		cap_fail(cap, CAPTURE_E_RENDER, "setting up the tab failed: %s", error);
+	else if (cap->setup_pending == 0 && cap->state == ST_NAVIGATE)
+		cap_navigate(cap);
 }
 
 /* Sends the tab's set-up and the navigation in one burst: a session handles
@@ -383,8 +386,30 @@ static void cap_setup_and_navigate(struct capture *cap)
 
 	p = cJSON_CreateObject();
 	cJSON_AddStringToObject(p, "userAgent", o->user_agent);
-	if (o->accept_language)
-		cJSON_AddStringToObject(p, "acceptLanguage", o->accept_language);
+	if (o->accept_language) {
+		/* Chrome wants bare language tags and adds the q-values itself. */
+		struct buf al = { 0 };
+		const char *q = o->accept_language;
+		while (*q) {
+			size_t n = strcspn(q, ",");
+			size_t tag = strcspn(q, ",;");
+			while (tag && q[tag - 1] == ' ')
+				tag--;
+			const char *tg = q;
+			while (*tg == ' ' && tag)
+				tg++, tag--;
+			if (tag) {
+				if (al.len)
+					buf_append(&al, ",", 1);
+				buf_append(&al, tg, tag);
+			}
+			q += n;
+			if (*q == ',')
+				q++;
+		}
+		cJSON_AddStringToObject(p, "acceptLanguage", al.len ? (char *)al.data : "");
+		buf_free(&al);
+	}
 	SETUP("Network.setUserAgentOverride", p);
 	if (o->accept_language) {
 		/* navigator.language follows acceptLanguage; Intl follows the locale. */
@@ -400,30 +425,20 @@ static void cap_setup_and_navigate(struct capture *cap)
 	char *origin = url_origin(cap->url);
 	if (o->cookie && origin) {
 		cJSON *arr = cJSON_CreateArray();
-		char *copy = xstrdup(o->cookie), *save = NULL;
-		for (char *tok = strtok_r(copy, ";", &save); tok; tok = strtok_r(NULL, ";", &save)) {
-			while (*tok == ' ' || *tok == '\t')
-				tok++;
-			char *eq = strchr(tok, '=');
-			if (!eq || eq == tok)
-				continue;
-			*eq = '\0';
-			char *name = tok, *value = eq + 1;
-			char *end = name + strlen(name);
-			while (end > name && (end[-1] == ' ' || end[-1] == '\t'))
-				*--end = '\0';
-			end = value + strlen(value);
-			while (end > value && (end[-1] == ' ' || end[-1] == '\t'))
-				*--end = '\0';
+		struct strlist names = { 0 }, values = { 0 };
+		const char *why;
+		int n = cookie_split(o->cookie, &names, &values, &why);
+		for (int i = 0; i < n; i++) {
 			cJSON *ck = cJSON_CreateObject();
-			cJSON_AddStringToObject(ck, "name", name);
-			cJSON_AddStringToObject(ck, "value", value);
+			cJSON_AddStringToObject(ck, "name", names.v[i]);
+			cJSON_AddStringToObject(ck, "value", values.v[i]);
 			/* url scopes it to this host only (a host-only cookie). */
 			cJSON_AddStringToObject(ck, "url", origin);
 			cJSON_AddStringToObject(ck, "path", "/");
 			cJSON_AddItemToArray(arr, ck);
 		}
-		free(copy);
+		strlist_free(&names);
+		strlist_free(&values);
 		p = cJSON_CreateObject();
 		cJSON_AddItemToObject(p, "cookies", arr);
 		SETUP("Network.setCookies", p);
@@ -431,10 +446,15 @@ static void cap_setup_and_navigate(struct capture *cap)
 	free(origin);
 #undef SETUP
 
-	p = cJSON_CreateObject();
-	cJSON_AddStringToObject(p, "url", cap->url);
 	cap->state = ST_NAVIGATE;
-	cdp_send(cap->conn, sid, "Page.navigate", p, t, on_navigate, cap);
+}
+
+static void cap_navigate(struct capture *cap)
+{
+	cJSON *p = cJSON_CreateObject();
+	cJSON_AddStringToObject(p, "url", cap->url);
+	cdp_send(cap->conn, cap->session_id, "Page.navigate", p, cap->o->timeout_ms + SHOOT_GRACE_MS,
+		 on_navigate, cap);
 }
 
 static void on_attached(void *ud, const cJSON *result, const char *error)

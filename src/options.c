@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "log.h"
+#include "urls.h"
 #include "util.h"
 
 enum opt_id {
@@ -213,7 +214,19 @@ static int opt_apply(struct settings *s, const struct opt_def *d, const char *v,
 	case OPT_QUALITY: s->quality = (int)n; break;
 	case OPT_USER_AGENT: set_str(&s->user_agent, v); break;
 	case OPT_ACCEPT_LANGUAGE: set_str(&s->accept_language, v); break;
-	case OPT_COOKIE: set_str(&s->cookie, v); break;
+	case OPT_COOKIE: {
+		struct strlist names = { 0 }, values = { 0 };
+		const char *why = NULL;
+		int rc = cookie_split(v, &names, &values, &why);
+		strlist_free(&names);
+		strlist_free(&values);
+		if (rc < 0) {
+			log_err("%s--cookie: '%s': %s", where, v, why);
+			return -1;
+		}
+		set_str(&s->cookie, v);
+		break;
+	}
 	case OPT_OUTPUT: set_str(&s->output, v); break;
 	case OPT_TIMEOUT: s->timeout = secs; break;
 	case OPT_FAIL_ON_HTTP_ERROR: s->fail_on_http_error = on; break;

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "options.h"
 #include "util.h"
 
 static bool host_char_ok(unsigned char c)
@@ -170,4 +171,55 @@ char *url_host(const char *url)
 	}
 	const char *colon = memchr(p, ':', n);
 	return xstrndup(p, colon ? (size_t)(colon - p) : n);
+}
+
+static void trim_span(const char **b, const char **e)
+{
+	while (*b < *e && (**b == ' ' || **b == '\t'))
+		(*b)++;
+	while (*e > *b && ((*e)[-1] == ' ' || (*e)[-1] == '\t'))
+		(*e)--;
+}
+
+int cookie_split(const char *s, struct strlist *names, struct strlist *values, const char **why)
+{
+	int n = 0;
+	const char *p = s;
+	while (*p) {
+		const char *end = p + strcspn(p, ";");
+		const char *b = p, *e = end;
+		trim_span(&b, &e);
+		if (b < e) {
+			const char *eq = memchr(b, '=', (size_t)(e - b));
+			if (!eq) {
+				*why = "each part must be name=value";
+				return -1;
+			}
+			const char *nb = b, *ne = eq, *vb = eq + 1, *ve = e;
+			trim_span(&nb, &ne);
+			trim_span(&vb, &ve);
+			if (nb == ne) {
+				*why = "a cookie has no name";
+				return -1;
+			}
+			for (const char *q = nb; q < ve; q++) {
+				unsigned char c = (unsigned char)*q;
+				if (c < 0x20 || c == 0x7f || (q < ne && (c == ' ' || c == '\t' || c == ',')) ||
+				    (q >= vb && c == ','))
+					goto bad;
+			}
+			char *name = xstrndup(nb, (size_t)(ne - nb));
+			char *value = xstrndup(vb, (size_t)(ve - vb));
+			strlist_add(names, name);
+			strlist_add(values, value);
+			free(name);
+			free(value);
+			n++;
+		}
+		p = *end ? end + 1 : end;
+	}
+	return n;
+bad:
+	*why = "a cookie holds a character cookies cannot (control, comma, or a blank in a name)";
+	return -1;
 }

@@ -15,4 +15,10 @@ char *url_origin(const char *url);
 /* For a normalised URL: the host (caller frees); "" for file URLs. */
 char *url_host(const char *url);
 
+/* Splits a Cookie string "name=value; name2=value2" into pairs with blanks
+ * trimmed. Returns the number of pairs, or -1 with *why set (static) when a
+ * part is not name=value or holds characters a cookie cannot. */
+struct strlist;
+int cookie_split(const char *s, struct strlist *names, struct strlist *values, const char **why);
+
 #endif

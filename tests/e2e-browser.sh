@@ -1,0 +1,71 @@
+#!/bin/sh
+# Finding and launching the browser, --browser-arg, and a browser that never
+# outlives savepage: not on success, error, Ctrl-C, SIGTERM or SIGKILL.
+. "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
+start_server
+
+sp --browser /nonexistent/chrome -o "$T/x.png" "$BASE/quad.html"
+expect_rc 3
+expect_err "/nonexistent/chrome: browser not found"
+sp --browser /bin/false -o "$T/x.png" "$BASE/quad.html"
+expect_rc 3
+expect_err "exited at start-up"
+(PATH=/nonexistent; export PATH; "$SAVEPAGE" -o "$T/x.png" "$BASE/quad.html" 2>"$T/err"; echo $? >"$T/rc")
+RC=$(cat "$T/rc")
+expect_rc 3
+expect_err "no Chrome or Chromium found"
+check "no file when no browser" test ! -e "$T/x.png"
+expect_no_browser_left
+
+# --browser-arg reaches Chrome: a made-up host name resolves only through it.
+sp --browser-arg "--host-resolver-rules=MAP savepage.test 127.0.0.1" -o "$T/m.png" "http://savepage.test:$PORT/quad.html"
+expect_rc 0
+expect_pixel "$T/m.png" 360 225 "255 0 0" 0
+sp -o "$T/m2.png" "http://savepage.test:$PORT/quad.html"
+expect_rc 1
+
+# --browser with a name on PATH.
+sp --browser chromium-headless-shell -W 200 -H 100 -o "$T/p.png" "$BASE/quad.html"
+expect_rc 0
+expect_probe "$T/p.png" "png 200 100"
+
+# Signals while a capture is in flight: exit 130, no browser, no file.
+for sig in INT TERM; do
+	"$SAVEPAGE" --timeout 60 -o "$T/sig.png" "$BASE/hang" 2>"$T/err" &
+	pid=$!
+	for _ in $(seq 1 100); do
+		pgrep -f -- "--user-data-dir=$T/tmp" >/dev/null && break
+		sleep 0.05
+	done
+	sleep 1
+	kill -$sig $pid
+	wait $pid
+	RC=$?
+	expect_rc 130
+	expect_err "interrupted"
+	check "no file after SIG$sig" test ! -e "$T/sig.png"
+	expect_no_browser_left
+done
+
+# SIGKILL: savepage cannot clean up, yet Chrome must not survive it.
+"$SAVEPAGE" --timeout 60 -o "$T/sig.png" "$BASE/hang" 2>"$T/err" &
+pid=$!
+for _ in $(seq 1 100); do
+	pgrep -f -- "--user-data-dir=$T/tmp" >/dev/null && break
+	sleep 0.05
+done
+sleep 1
+kill -KILL $pid
+wait $pid 2>/dev/null
+gone=no
+for _ in $(seq 1 50); do
+	if ! pgrep -f -- "--user-data-dir=$T/tmp" >/dev/null; then gone=yes; break; fi
+	sleep 0.1
+done
+check "Chrome gone after savepage was killed with SIGKILL" test $gone = yes
+pkill -9 -f -- "--user-data-dir=$T/tmp" 2>/dev/null
+# The next run removes the profile the killed one left behind.
+sp -W 200 -H 100 -o "$T/after.png" "$BASE/quad.html"
+expect_rc 0
+expect_no_browser_left
+finish

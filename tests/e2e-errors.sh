@@ -1,0 +1,75 @@
+#!/bin/sh
+# Bad input: one clear line naming the URL with the SavePage code, exit 1,
+# no partial file; pages answering 4xx/5xx are captured but reported.
+. "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
+start_server
+
+# Invalid or blank URLs: 462, and no browser is started for them.
+for bad in "" "   " "ftp://example.org/" "javascript:alert(1)" "http://" "http://exa mple.org/" "http://host:99999/" "http://-bad-.org"; do
+	sp -o "$T/x.png" "$bad"
+	if [ "$RC" = 1 ] && grep -q "^savepage: $bad: 462 Invalid or blank URL sent" "$T/err" && [ ! -e "$T/x.png" ]; then
+		ok "'$bad' refused with 462"
+	else
+		fail "'$bad': exit $RC, stderr: $(cat "$T/err")"
+	fi
+done
+check "no browser started for invalid URLs" test -z "$(ls -A "$T/tmp")"
+
+# A name that does not resolve, a refused connection, a TLS error.
+sp -o "$T/x.png" "http://nonexistent.invalid/"
+expect_rc 1
+expect_err "^savepage: http://nonexistent.invalid/: 490 host name not found (net::ERR_NAME_NOT_RESOLVED)"
+closed=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+sp -o "$T/x.png" "http://127.0.0.1:$closed/"
+expect_rc 1
+expect_err "490 connection refused (net::ERR_CONNECTION_REFUSED)"
+sp -o "$T/x.png" "https://127.0.0.1:$PORT/quad.html"
+expect_rc 1
+expect_err "https://127.0.0.1:$PORT/quad.html: 490 TLS error"
+check "no output file after failures" test ! -e "$T/x.png"
+
+# A server that never answers: 490 after --timeout, no file, no long wait.
+start=$(date +%s)
+sp --timeout 2 -o "$T/x.png" "$BASE/hang"
+elapsed=$(($(date +%s) - start))
+expect_rc 1
+expect_err "$BASE/hang: 490 timed out after 2 s"
+check "--timeout 2 on a hanging server returned in ${elapsed}s" test "$elapsed" -lt 6
+check "no output file after a timeout" test ! -e "$T/x.png"
+
+# A page whose load never fires is shot as it stands, with a warning.
+sp --timeout 2 -o "$T/never.png" "$BASE/neverload.html"
+expect_rc 0
+expect_err "did not finish loading within 2 s"
+expect_pixel "$T/never.png" 700 450 "0 255 0" 0
+
+# 4xx/5xx: captured and reported; --fail-on-http-error makes it a failure.
+sp -o "$T/404.png" "$BASE/status/404"
+expect_rc 0
+expect_err "answered HTTP 404"
+expect_pixel "$T/404.png" 700 450 "255 128 0" 0
+sp -o "$T/500.png" "$BASE/status-empty/500"
+expect_rc 0
+expect_err "answered HTTP 500"
+expect_probe "$T/500.png" "png 1440 900"
+sp --fail-on-http-error -o "$T/404b.png" "$BASE/status/404"
+expect_rc 1
+expect_err "$BASE/status/404: 404 the page answered HTTP 404"
+check "no file with --fail-on-http-error" test ! -e "$T/404b.png"
+
+# A failed capture never replaces or truncates an existing file.
+printf 'precious' >"$T/keep.png"
+sp -o "$T/keep.png" "http://nonexistent.invalid/"
+expect_rc 1
+check "existing file untouched by a failed capture" test "$(cat "$T/keep.png")" = precious
+
+# One bad URL never loses the others' results.
+sp -o "$T/dir" "$BASE/quad.html" "not a url" "http://nonexistent.invalid/" "$BASE/vh.html"
+expect_rc 1
+n=$(ls "$T/dir" | grep -c '\.jpg$')
+check "two good URLs saved next to two failures ($n files)" test "$n" = 2
+expect_err "not a url: 462"
+expect_err "nonexistent.invalid/: 490"
+check "no temporary files in the output directory" test -z "$(ls -A "$T/dir" | grep '^\.')"
+expect_no_browser_left
+finish

@@ -1,0 +1,54 @@
+/* imgprobe: what the tests see of an image.
+ *   imgprobe FILE        prints "FORMAT WIDTH HEIGHT"
+ *   imgprobe FILE X Y    prints "R G B" of that pixel */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "image.h"
+#include "util.h"
+
+int main(int argc, char **argv)
+{
+	if (argc != 2 && argc != 4) {
+		fprintf(stderr, "usage: imgprobe FILE [X Y]\n");
+		return 2;
+	}
+	struct buf b = { 0 };
+	if (read_file(argv[1], &b) < 0) {
+		perror(argv[1]);
+		return 1;
+	}
+	enum image_format f;
+	char *err = NULL;
+	int rc = 1;
+	struct image *img = NULL;
+	if (image_sniff(b.data, b.len, &f) < 0) {
+		fprintf(stderr, "%s: not a PNG or JPEG\n", argv[1]);
+		goto out;
+	}
+	img = image_decode(b.data, b.len, &err);
+	if (!img) {
+		fprintf(stderr, "%s: %s\n", argv[1], err);
+		free(err);
+		goto out;
+	}
+	if (argc == 2) {
+		printf("%s %d %d\n", image_format_name(f), img->width, img->height);
+	} else {
+		int x = atoi(argv[2]), y = atoi(argv[3]);
+		if (x < 0 || y < 0 || x >= img->width || y >= img->height) {
+			fprintf(stderr, "%s: %d,%d is outside %dx%d\n", argv[1], x, y, img->width,
+				img->height);
+			goto out;
+		}
+		const unsigned char *p = img->px + ((size_t)y * (size_t)img->width + (size_t)x) * 3;
+		printf("%d %d %d\n", p[0], p[1], p[2]);
+	}
+	rc = 0;
+out:
+	image_free(img);
+	buf_free(&b);
+	return rc;
+}

@@ -1,0 +1,143 @@
+# Shared set-up for the end-to-end tests: a private temporary directory, the
+# test web server on 127.0.0.1, helpers that run the real savepage binary and
+# check what a user would see. Each test sources this file.
+set -u
+
+: "${top_srcdir:=$(cd "$(dirname "$0")/.." && pwd)}"
+: "${top_builddir:=$top_srcdir}"
+SAVEPAGE="$top_builddir/src/savepage"
+PROBE="$top_builddir/tests/imgprobe"
+PAGES="$top_srcdir/tests/pages"
+
+T=$(mktemp -d "${TMPDIR:-/tmp}/savepage-test.XXXXXX")
+# Chrome's temporary profiles go under $T/tmp, so tests can see they are removed.
+mkdir -p "$T/tmp" "$T/home" "$T/config"
+export TMPDIR="$T/tmp" HOME="$T/home" XDG_CONFIG_HOME="$T/config"
+unset XDG_CACHE_HOME
+SERVER_PID=
+FAILS=0
+
+cleanup() {
+	if [ -n "$SERVER_PID" ]; then
+		kill "$SERVER_PID" 2>/dev/null
+		wait "$SERVER_PID" 2>/dev/null
+	fi
+	rm -rf "$T"
+}
+trap cleanup EXIT
+
+start_server() {
+	python3 "$top_srcdir/tests/server.py" --root "$PAGES" --port-file "$T/port" \
+		--log "$T/requests.jsonl" &
+	SERVER_PID=$!
+	for _ in $(seq 1 100); do
+		[ -s "$T/port" ] && break
+		sleep 0.05
+	done
+	[ -s "$T/port" ] || { echo "FAIL: test server did not start"; exit 99; }
+	PORT=$(cat "$T/port")
+	BASE="http://127.0.0.1:$PORT"
+}
+
+fail() {
+	echo "FAIL: $*"
+	FAILS=$((FAILS + 1))
+}
+
+ok() {
+	echo "ok: $*"
+}
+
+# check DESCRIPTION COMMAND...: passes if COMMAND succeeds.
+check() {
+	desc=$1
+	shift
+	if "$@"; then ok "$desc"; else fail "$desc"; fi
+}
+
+# sp ARGS...: runs savepage; sets RC, and keeps stderr in $T/err.
+sp() {
+	"$SAVEPAGE" "$@" 2>"$T/err"
+	RC=$?
+	return 0
+}
+
+# probe FILE: prints "FORMAT WIDTH HEIGHT".
+probe() {
+	"$PROBE" "$1"
+}
+
+# pixel FILE X Y: prints "R G B".
+pixel() {
+	"$PROBE" "$1" "$2" "$3"
+}
+
+# near "R G B" "R G B" [TOL]: colours equal within TOL per channel (JPEG).
+near() {
+	tol=${3:-24}
+	set -- $1 $2
+	for i in 1 2 3; do
+		a=$(eval echo \${$i})
+		b=$(eval echo \${$((i + 3))})
+		d=$((a - b))
+		[ $d -lt 0 ] && d=$((-d))
+		[ $d -le "$tol" ] || return 1
+	done
+	return 0
+}
+
+# expect_pixel FILE X Y "R G B" [TOL]
+expect_pixel() {
+	got=$(pixel "$1" "$2" "$3")
+	if near "$got" "$4" "${5:-24}"; then
+		ok "$1 at $2,$3 is $4"
+	else
+		fail "$1 at $2,$3: expected $4, got '$got'"
+	fi
+}
+
+# expect_probe FILE "FORMAT W H"
+expect_probe() {
+	got=$(probe "$1" 2>&1)
+	if [ "$got" = "$2" ]; then ok "$1 is $2"; else fail "$1: expected '$2', got '$got'"; fi
+}
+
+expect_rc() {
+	if [ "$RC" = "$1" ]; then
+		ok "exit status $1"
+	else
+		fail "exit status: expected $1, got $RC; stderr: $(cat "$T/err")"
+	fi
+}
+
+expect_err() {
+	if grep -q -- "$1" "$T/err"; then
+		ok "stderr mentions '$1'"
+	else
+		fail "stderr lacks '$1': $(cat "$T/err")"
+	fi
+}
+
+# No Chrome of ours left running and no profile left behind.
+expect_no_browser_left() {
+	sleep 0.2
+	if pgrep -f -- "--user-data-dir=$T/tmp" >/dev/null; then
+		fail "a browser process outlived savepage: $(pgrep -af -- "--user-data-dir=$T/tmp" | head -3)"
+		pkill -9 -f -- "--user-data-dir=$T/tmp"
+	else
+		ok "no browser process left"
+	fi
+	if [ -n "$(ls -A "$T/tmp")" ]; then
+		fail "temporary files left: $(ls -A "$T/tmp")"
+	else
+		ok "no temporary profile left"
+	fi
+}
+
+finish() {
+	if [ "$FAILS" -gt 0 ]; then
+		echo "$FAILS check(s) failed"
+		exit 1
+	fi
+	exit 0
+}

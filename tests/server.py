@@ -1,0 +1,117 @@
+#!/usr/bin/env python3
+"""The test suite's web server: serves tests/pages on 127.0.0.1 and logs
+every request (path, Host, headers) as a JSON line, so tests can prove what
+the browser sent. A few paths behave badly on purpose:
+
+  /status/NNN        answers status NNN with an orange HTML page
+  /status-empty/NNN  answers status NNN with an empty body
+  /hang              never answers (until the server stops)
+  /beacon?...        204, for pages that report what they saw
+  /pixel.png         a 1x1 PNG (third-party resource)
+"""
+import argparse
+import json
+import os
+import socketserver
+import sys
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+PNG_1x1 = bytes.fromhex(
+    "89504e470d0a1a0a0000000d4948445200000001000000010802000000907753de"
+    "0000000c4944415408d763f8cfc0000003010100c9fe92ef0000000049454e44ae426082")
+
+TYPES = {".html": "text/html; charset=utf-8", ".png": "image/png",
+         ".jpg": "image/jpeg", ".css": "text/css", ".js": "text/javascript"}
+
+
+class Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server_version = "savepage-test"
+
+    def log_message(self, fmt, *args):
+        pass
+
+    def record(self):
+        entry = {"path": self.path, "host": self.headers.get("Host", ""),
+                 "headers": {k.lower(): v for k, v in self.headers.items()}}
+        with self.server.log_lock:
+            with open(self.server.log_path, "a") as f:
+                f.write(json.dumps(entry) + "\n")
+
+    def send(self, status, body, ctype="text/html; charset=utf-8"):
+        self.send_response(status)
+        self.send_header("Content-Type", ctype)
+        self.send_header("Content-Length", str(len(body)))
+        self.send_header("Cache-Control", "no-store")
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(body)
+
+    def do_HEAD(self):
+        self.do_GET()
+
+    def do_GET(self):
+        self.record()
+        path = self.path.split("?", 1)[0]
+        if path.startswith("/status/"):
+            code = int(path.split("/")[2])
+            body = ("<html><body style='margin:0;background:#ff8000'>"
+                    "<h1>status %d</h1></body></html>" % code).encode()
+            return self.send(code, body)
+        if path.startswith("/status-empty/"):
+            return self.send(int(path.split("/")[2]), b"")
+        if path == "/hang":
+            end = time.time() + 300
+            while time.time() < end and not self.server.stopping:
+                time.sleep(0.1)
+            return
+        if path == "/beacon":
+            self.send_response(204)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
+        if path == "/pixel.png":
+            return self.send(200, PNG_1x1, "image/png")
+        rel = os.path.normpath(path.lstrip("/")) or "index.html"
+        if rel.startswith(".."):
+            return self.send(403, b"forbidden")
+        full = os.path.join(self.server.root, rel)
+        if os.path.isdir(full):
+            full = os.path.join(full, "index.html")
+        if not os.path.isfile(full):
+            return self.send(404, b"<html><body>not found</body></html>")
+        with open(full, "rb") as f:
+            body = f.read()
+        return self.send(200, body, TYPES.get(os.path.splitext(full)[1], "application/octet-stream"))
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--root", required=True)
+    ap.add_argument("--port-file", required=True)
+    ap.add_argument("--log", required=True)
+    args = ap.parse_args()
+    ThreadingHTTPServer.daemon_threads = True
+    ThreadingHTTPServer.allow_reuse_address = True
+    srv = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    srv.root = os.path.abspath(args.root)
+    srv.log_path = args.log
+    srv.log_lock = threading.Lock()
+    srv.stopping = False
+    open(args.log, "w").close()
+    tmp = args.port_file + ".tmp"
+    with open(tmp, "w") as f:
+        f.write(str(srv.server_address[1]))
+    os.rename(tmp, args.port_file)
+    try:
+        srv.serve_forever(poll_interval=0.2)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        srv.stopping = True
+
+
+if __name__ == "__main__":
+    sys.exit(main())
