@@ -101,7 +101,8 @@ static void append_safe(struct buf *b, const char *s, size_t n)
 			  (c >= '0' && c <= '9') || c == '.' || c == '-' || c == '_';
 		if (!ok)
 			c = '_';
-		if (c == '_' && b->len && b->data[b->len - 1] == '_')
+		/* Fold runs: no "__", and never ".." in a name. */
+		if ((c == '_' || c == '.') && b->len && b->data[b->len - 1] == c)
 			continue;
 		buf_append(b, &c, 1);
 	}

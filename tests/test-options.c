@@ -1,0 +1,107 @@
+#include "config.h"
+
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "options.h"
+#include "unit.h"
+
+static enum opt_status parse(struct settings *s, const char *const *args)
+{
+	char *argv[64];
+	int argc = 0;
+	argv[argc++] = (char *)"savepage";
+	for (; *args; args++)
+		argv[argc++] = (char *)*args;
+	argv[argc] = NULL;
+	settings_free(s);
+	settings_init(s);
+	return options_parse(s, argc, argv);
+}
+
+int main(void)
+{
+	setenv("SAVEPAGE_NO_CONFIG", "1", 1);
+	struct settings s;
+	settings_init(&s);
+
+	CHECK(parse(&s, (const char *[]){ "example.org", NULL }) == OPT_RUN);
+	CHECK(s.width == 1440 && s.height == 900 && !s.fullpage && s.quality == 80);
+	CHECK(s.format == IMAGE_JPEG && s.timeout == 30 && s.delay == 0);
+	CHECK(s.urls.n == 1 && !strcmp(s.urls.v[0], "example.org"));
+
+	CHECK(parse(&s, (const char *[]){ "-W", "800", "-H600", "-F", "-d", "1.5", "-q", "70", "-A",
+					   "UA", "-L", "de-DE", "-b", "a=1", "u1", "u2", NULL }) == OPT_RUN);
+	CHECK(s.width == 800 && s.height == 600 && s.fullpage && s.delay == 1.5 && s.quality == 70);
+	CHECK_STR(s.user_agent, "UA");
+	CHECK_STR(s.accept_language, "de-DE");
+	CHECK_STR(s.cookie, "a=1");
+	CHECK(s.urls.n == 2);
+
+	/* API spellings, flags after URLs, --opt=value. */
+	CHECK(parse(&s, (const char *[]){ "u", "--user_agent=X", "--accept_language", "fr",
+					   "--width=1000", NULL }) == OPT_RUN);
+	CHECK_STR(s.user_agent, "X");
+	CHECK_STR(s.accept_language, "fr");
+	CHECK(s.width == 1000);
+
+	/* The format: from the extension unless --format says. */
+	CHECK(parse(&s, (const char *[]){ "-o", "x.png", "u", NULL }) == OPT_RUN && s.format == IMAGE_PNG);
+	CHECK(parse(&s, (const char *[]){ "-o", "x.jpeg", "u", NULL }) == OPT_RUN && s.format == IMAGE_JPEG);
+	CHECK(parse(&s, (const char *[]){ "-f", "jpeg", "-o", "x.png", "u", NULL }) == OPT_RUN &&
+	      s.format == IMAGE_JPEG);
+	CHECK(parse(&s, (const char *[]){ "-o", "-", "u", NULL }) == OPT_RUN && s.format == IMAGE_JPEG);
+
+	/* Usage errors. */
+	CHECK(parse(&s, (const char *[]){ NULL }) == OPT_USAGE);
+	CHECK(parse(&s, (const char *[]){ "-q", "0", "u", NULL }) == OPT_USAGE);
+	CHECK(parse(&s, (const char *[]){ "-W", "12x", "u", NULL }) == OPT_USAGE);
+	CHECK(parse(&s, (const char *[]){ "-d", "nan", "u", NULL }) == OPT_USAGE);
+	CHECK(parse(&s, (const char *[]){ "--timeout", "0", "u", NULL }) == OPT_USAGE);
+	CHECK(parse(&s, (const char *[]){ "-f", "webp", "u", NULL }) == OPT_USAGE);
+	CHECK(parse(&s, (const char *[]){ "-b", "nocookie", "u", NULL }) == OPT_USAGE);
+	CHECK(parse(&s, (const char *[]){ "--bogus", "u", NULL }) == OPT_USAGE);
+	CHECK(parse(&s, (const char *[]){ "-Z", "u", NULL }) == OPT_USAGE);
+	CHECK(parse(&s, (const char *[]){ "-W", NULL }) == OPT_USAGE);
+
+	/* -v and -s undo each other. */
+	CHECK(parse(&s, (const char *[]){ "-v", "-v", "u", NULL }) == OPT_RUN && s.verbose == 2);
+	CHECK(parse(&s, (const char *[]){ "-v", "-s", "u", NULL }) == OPT_RUN && s.quiet && !s.verbose);
+
+	/* The config file: long names, flags override it, bad lines are usage errors. */
+	char dir[] = "/tmp/savepage-opt-XXXXXX";
+	CHECK(mkdtemp(dir) != NULL);
+	char path[256];
+	snprintf(path, sizeof path, "%s/savepage", dir);
+	mkdir(path, 0700);
+	snprintf(path, sizeof path, "%s/savepage/config", dir);
+	FILE *f = fopen(path, "w");
+	fputs("# comment\n\nwidth = 1024\nthumb_width_typo = 3\n", f);
+	fclose(f);
+	setenv("XDG_CONFIG_HOME", dir, 1);
+	unsetenv("SAVEPAGE_NO_CONFIG");
+	CHECK(parse(&s, (const char *[]){ "u", NULL }) == OPT_USAGE);
+	f = fopen(path, "w");
+	fputs("# comment\n\nwidth = 1024\nuser_agent = Cfg/1\nfullpage = yes\nquality=55\n", f);
+	fclose(f);
+	CHECK(parse(&s, (const char *[]){ "u", NULL }) == OPT_RUN);
+	CHECK(s.width == 1024 && s.fullpage && s.quality == 55);
+	CHECK_STR(s.user_agent, "Cfg/1");
+	CHECK(parse(&s, (const char *[]){ "-W", "500", "u", NULL }) == OPT_RUN && s.width == 500);
+	f = fopen(path, "w");
+	fputs("output = /tmp/x.png\n", f); /* per-run, not a setting */
+	fclose(f);
+	CHECK(parse(&s, (const char *[]){ "u", NULL }) == OPT_USAGE);
+	f = fopen(path, "w");
+	fputs("quality = 500\n", f);
+	fclose(f);
+	CHECK(parse(&s, (const char *[]){ "u", NULL }) == OPT_USAGE);
+	unlink(path);
+	snprintf(path, sizeof path, "%s/savepage", dir);
+	rmdir(path);
+	rmdir(dir);
+
+	settings_free(&s);
+	return unit_done();
+}

@@ -1,0 +1,88 @@
+#include "config.h"
+
+#include <stdlib.h>
+
+#include "options.h"
+#include "unit.h"
+#include "urls.h"
+
+static void norm(const char *in, const char *want)
+{
+	const char *why = NULL;
+	char *got = url_normalise(in, &why);
+	CHECK_STR(got, want);
+	if (!want && !why)
+		printf("FAIL: no reason given for refusing '%s'\n", in), unit_failures++;
+	free(got);
+}
+
+static void split(const char *in, int want_n, const char *want_first_name,
+		  const char *want_first_value)
+{
+	struct strlist n = { 0 }, v = { 0 };
+	const char *why = NULL;
+	int got = cookie_split(in, &n, &v, &why);
+	CHECK(got == want_n);
+	if (got > 0) {
+		CHECK_STR(n.v[0], want_first_name);
+		CHECK_STR(v.v[0], want_first_value);
+	}
+	if (got < 0)
+		CHECK(why != NULL);
+	strlist_free(&n);
+	strlist_free(&v);
+}
+
+int main(void)
+{
+	norm("example.com", "https://example.com/");
+	norm("  Example.COM/Path?q=A#F  ", "https://example.com/Path?q=A#F");
+	norm("HTTP://Example.com", "http://example.com/");
+	norm("https://example.com:8443", "https://example.com:8443/");
+	norm("localhost:8080/x", "https://localhost:8080/x");
+	norm("http://user:pw@host.example/", "http://user:pw@host.example/");
+	norm("http://[::1]:8080/a", "http://[::1]:8080/a");
+	norm("http://127.0.0.1/", "http://127.0.0.1/");
+	norm("https://bücher.example/", "https://bücher.example/");
+	norm("http://example.com?x=1", "http://example.com/?x=1");
+	norm("file:///tmp/a.html", "file:///tmp/a.html");
+	norm("", NULL);
+	norm("   ", NULL);
+	norm("ftp://example.com/", NULL);
+	norm("javascript:alert(1)", NULL);
+	norm("http://", NULL);
+	norm("http://exa mple.com/", NULL);
+	norm("http://host:0/", NULL);
+	norm("http://host:99999/", NULL);
+	norm("http://host:12a/", NULL);
+	norm("http://-bad.org/", NULL);
+	norm("http://a..b/", NULL);
+	norm("http://[zz]/", NULL);
+	norm("file://relative", NULL);
+	norm("http://tab\there/", NULL);
+
+	char *o = url_origin("https://a.example:81/x/y?z");
+	CHECK_STR(o, "https://a.example:81/");
+	free(o);
+	CHECK(url_origin("file:///x") == NULL);
+	char *h = url_host("http://u@a.example:81/x");
+	CHECK_STR(h, "a.example");
+	free(h);
+	h = url_host("http://[::1]:81/x");
+	CHECK_STR(h, "[::1]");
+	free(h);
+	h = url_host("file:///tmp/x");
+	CHECK_STR(h, "");
+	free(h);
+
+	split("SID=abc; lang=de", 2, "SID", "abc");
+	split("  a = 1 ;b=2 ", 2, "a", "1");
+	split("a=", 1, "a", "");
+	split("a=b=c", 1, "a", "b=c");
+	split(";;", 0, NULL, NULL);
+	split("novalue", -1, NULL, NULL);
+	split("=x", -1, NULL, NULL);
+	split("a b=1", -1, NULL, NULL);
+	split("a=1,2", -1, NULL, NULL);
+	return unit_done();
+}
