@@ -11,7 +11,20 @@
 struct cdp_loop {
 	struct lws_context *ctx;
 	volatile sig_atomic_t *stop; /* set by a signal handler: give up waiting */
+	bool kicked;                 /* a wake-up is pending for this service */
 };
+
+/* lws 4.1 runs due timers at the start of lws_service() and then still
+ * blocks in poll() until the next event: after any callback of ours ran,
+ * wake the poll once so that cdp_loop_run_once() returns and the caller
+ * sees what the callback changed. */
+static void loop_kick(struct cdp_loop *loop)
+{
+	if (!loop->kicked) {
+		loop->kicked = true;
+		lws_cancel_service(loop->ctx);
+	}
+}
 
 struct cdp_pending {
 	struct cdp_pending *next;
@@ -96,6 +109,7 @@ void cdp_loop_free(struct cdp_loop *loop)
 
 void cdp_loop_run_once(struct cdp_loop *loop)
 {
+	loop->kicked = false;
 	lws_service(loop->ctx, 0);
 }
 
@@ -119,6 +133,7 @@ static void timer_fire(lws_sorted_usec_list_t *sul)
 {
 	struct cdp_timer *t = lws_container_of(sul, struct cdp_timer, sul);
 	t->armed = false;
+	loop_kick(t->loop);
 	t->fn(t->ud);
 }
 
@@ -129,6 +144,7 @@ void cdp_timer_start(struct cdp_loop *loop, struct cdp_timer *t, int64_t ms, voi
 		lws_sul_cancel(&t->sul);
 	t->fn = fn;
 	t->ud = ud;
+	t->loop = loop;
 	t->armed = true;
 	lws_sul_schedule(loop->ctx, 0, &t->sul, timer_fire, (lws_usec_t)(ms < 0 ? 0 : ms) * 1000);
 }
@@ -148,6 +164,7 @@ static void conn_closed(struct cdp_conn *c, const char *why)
 		return;
 	c->state = CONN_CLOSED;
 	c->wsi = NULL;
+	loop_kick(c->loop);
 	if (!c->close_reason)
 		c->close_reason = xstrdup(why);
 	log_debug("cdp: connection closed: %s", why);
@@ -158,6 +175,7 @@ static void conn_closed(struct cdp_conn *c, const char *why)
 
 static void conn_dispatch(struct cdp_conn *c, const char *msg, size_t len)
 {
+	loop_kick(c->loop);
 	cJSON *j = cJSON_ParseWithLength(msg, len);
 	if (!j) {
 		log_debug("cdp: unparsable message of %zu bytes", len);
@@ -204,6 +222,7 @@ static int cdp_lws_callback(struct lws *wsi, enum lws_callback_reasons reason, v
 		if (!c)
 			return -1;
 		c->state = CONN_OPEN;
+		loop_kick(c->loop);
 		if (c->out_head)
 			lws_callback_on_writable(wsi);
 		break;
@@ -331,6 +350,7 @@ static void pending_timeout(lws_sorted_usec_list_t *sul)
 {
 	struct cdp_pending *p = lws_container_of(sul, struct cdp_pending, sul);
 	struct cdp_conn *c = p->conn;
+	loop_kick(c->loop);
 	struct cdp_pending **pp = &c->pending;
 	while (*pp && *pp != p)
 		pp = &(*pp)->next;

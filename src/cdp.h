@@ -39,6 +39,7 @@ struct cdp_timer {
 	lws_sorted_usec_list_t sul;
 	void (*fn)(void *ud);
 	void *ud;
+	struct cdp_loop *loop;
 	bool armed;
 };
 void cdp_timer_start(struct cdp_loop *loop, struct cdp_timer *t, int64_t ms, void (*fn)(void *),

@@ -34,7 +34,7 @@ sp --timeout 2 -o "$T/x.png" "$BASE/hang"
 elapsed=$(($(date +%s) - start))
 expect_rc 1
 expect_err "$BASE/hang: 490 timed out after 2 s"
-check "--timeout 2 on a hanging server returned in ${elapsed}s" test "$elapsed" -lt 6
+check "--timeout 2 on a hanging server returned in ${elapsed}s" test "$elapsed" -lt 4
 check "no output file after a timeout" test ! -e "$T/x.png"
 
 # A page whose load never fires is shot as it stands, with a warning.
