@@ -11,7 +11,7 @@ _savepage() {
 		COMPREPLY=($(compgen -W 'jpeg png' -- "$cur"))
 		return
 		;;
-	-o | --output)
+	-o | --output | -i | --input | -a | --archive | --report)
 		COMPREPLY=($(compgen -f -- "$cur"))
 		return
 		;;
@@ -20,16 +20,18 @@ _savepage() {
 		return
 		;;
 	-W | --width | -H | --height | -d | --delay | -q | --quality | -A | --user-agent | \
-	-L | --accept-language | -b | --cookie | --timeout | --browser-arg)
+	-L | --accept-language | -b | --cookie | --timeout | --browser-arg | -n | --name | \
+	-j | --jobs | --retries | --browser-url)
 		return
 		;;
 	esac
 
 	if [[ $cur == -* ]]; then
 		local opts='--width --height --fullpage --delay --format --quality --user-agent
-			--accept-language --cookie --output --timeout --fail-on-http-error --browser
-			--browser-arg --verbose --quiet --version --help
-			-W -H -F -d -f -q -A -L -b -o -v -s -V -h'
+			--accept-language --cookie --input --output --name --archive --report --jobs
+			--timeout --retries --fail-on-http-error --browser --browser-arg --browser-url
+			--verbose --quiet --progress --no-progress --version --help
+			-W -H -F -d -f -q -A -L -b -i -o -n -a -j -v -s -V -h'
 		COMPREPLY=($(compgen -W "$opts" -- "$cur"))
 		return
 	fi

@@ -2,6 +2,8 @@
 
 #include "browser.h"
 
+#include <cjson/cJSON.h>
+#include <curl/curl.h>
 #include <dirent.h>
 #include <errno.h>
 #include <stdbool.h>
@@ -353,4 +355,57 @@ void browser_free(struct browser *b)
 	free(b->path);
 	free(b->ws_url);
 	free(b);
+}
+
+static size_t collect(char *p, size_t size, size_t n, void *ud)
+{
+	struct buf *b = ud;
+	if (b->len + size * n > (1u << 20))
+		return 0;
+	buf_append(b, p, size * n);
+	return size * n;
+}
+
+char *browser_resolve_endpoint(const char *url, int timeout_ms, char **err)
+{
+	if (!strncmp(url, "ws://", 5))
+		return xstrdup(url);
+	char *base = xstrdup(url);
+	size_t n = strlen(base);
+	while (n && base[n - 1] == '/')
+		base[--n] = '\0';
+	char *vurl = strstr(base + 7, "/json") ? xstrdup(base) : xasprintf("%s/json/version", base);
+	free(base);
+	CURL *h = curl_easy_init();
+	struct buf body = { 0 };
+	char *ws = NULL;
+	if (!h) {
+		*err = xstrdup("cannot start libcurl");
+		goto out;
+	}
+	curl_easy_setopt(h, CURLOPT_URL, vurl);
+	curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, (long)timeout_ms);
+	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(h, CURLOPT_NOPROXY, "*");
+	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, collect);
+	curl_easy_setopt(h, CURLOPT_WRITEDATA, &body);
+	CURLcode rc = curl_easy_perform(h);
+	long status = 0;
+	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
+	curl_easy_cleanup(h);
+	if (rc != CURLE_OK) {
+		*err = xasprintf("%s: %s", vurl, curl_easy_strerror(rc));
+		goto out;
+	}
+	cJSON *j = body.data ? cJSON_ParseWithLength((char *)body.data, body.len) : NULL;
+	const char *w = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(j, "webSocketDebuggerUrl"));
+	if (status != 200 || !w)
+		*err = xasprintf("%s: not a DevTools endpoint (HTTP %ld)", vurl, status);
+	else
+		ws = xstrdup(w);
+	cJSON_Delete(j);
+out:
+	buf_free(&body);
+	free(vurl);
+	return ws;
 }

@@ -33,6 +33,10 @@ struct browser *browser_launch(const char *path, const struct strlist *extra_arg
  * and removes its profile. browser_free(NULL) is a no-op. */
 void browser_free(struct browser *b);
 
+/* For --browser-url: a ws:// URL as it is; for http://HOST:PORT, the
+ * browser's webSocketDebuggerUrl from /json/version. NULL with *err. */
+char *browser_resolve_endpoint(const char *url, int timeout_ms, char **err);
+
 /* From a signal handler: kill the process group at once. */
 void browser_kill_now(const struct browser *b);
 

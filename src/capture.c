@@ -26,6 +26,7 @@ enum cap_state {
 	ST_DELAY,    /* --delay */
 	ST_METRICS,  /* full page: measuring the document */
 	ST_SHOOT,    /* waiting for screenshot data */
+	ST_STITCH,   /* tiles being put together on a worker thread */
 	ST_DONE,
 };
 
@@ -50,7 +51,7 @@ struct capture {
 	/* full-page tiling */
 	int page_height;
 	int tiles_total, tiles_done;
-	struct image *canvas;
+	struct buf *tiles; /* PNG data of each tile */
 
 	struct cdp_timer deadline;
 	struct cdp_timer delay;
@@ -94,6 +95,30 @@ const char *capture_explain_net_error(const char *e)
 
 /* ---- finishing ---- */
 
+static void free_tiles(struct capture *cap)
+{
+	if (!cap->tiles)
+		return;
+	for (int i = 0; i < cap->tiles_total; i++)
+		buf_free(&cap->tiles[i]);
+	free(cap->tiles);
+	cap->tiles = NULL;
+}
+
+/* Chrome's net errors that a later try may not meet. */
+static bool net_error_transient(const char *e)
+{
+	static const char *const list[] = {
+		"ERR_CONNECTION_RESET", "ERR_CONNECTION_CLOSED", "ERR_CONNECTION_TIMED_OUT",
+		"ERR_TIMED_OUT",        "ERR_EMPTY_RESPONSE",    "ERR_NETWORK_CHANGED",
+		"ERR_NETWORK_IO_SUSPENDED", "ERR_HTTP2_PROTOCOL_ERROR", "ERR_CONNECTION_ABORTED",
+	};
+	for (size_t i = 0; i < ARRAY_LEN(list); i++)
+		if (strstr(e, list[i]))
+			return true;
+	return false;
+}
+
 static void cap_finish(struct capture *cap)
 {
 	if (cap->state == ST_DONE)
@@ -102,15 +127,15 @@ static void cap_finish(struct capture *cap)
 	cdp_timer_stop(&cap->deadline);
 	cdp_timer_stop(&cap->delay);
 	cdp_cancel_owner(cap->conn, cap);
-	image_free(cap->canvas);
-	cap->canvas = NULL;
+	free_tiles(cap);
 	cap->res.seconds = (double)(now_ms() - cap->started) / 1000.0;
-	cap->done(cap, cap->ud);
+	if (cap->done)
+		cap->done(cap, cap->ud);
 }
 
-static void cap_fail(struct capture *cap, int code, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-static void cap_fail(struct capture *cap, int code, const char *fmt, ...)
+static void cap_fail(struct capture *cap, int code, bool transient, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+static void cap_fail(struct capture *cap, int code, bool transient, const char *fmt, ...)
 {
 	if (cap->state == ST_DONE)
 		return;
@@ -121,9 +146,16 @@ static void cap_fail(struct capture *cap, int code, const char *fmt, ...)
 		msg = NULL;
 	va_end(ap);
 	cap->res.code = code;
+	cap->res.transient = transient;
 	cap->res.message = msg ? msg : xstrdup("error");
 	buf_free(&cap->res.image);
 	cap_finish(cap);
+}
+
+/* A CDP failure (not Chrome's answer) is worth retrying. */
+static bool cdp_error_transient(const char *error)
+{
+	return strstr(error, "closed") || strstr(error, "timeout");
 }
 
 static const char *json_str(const cJSON *obj, const char *name)
@@ -134,26 +166,79 @@ static const char *json_str(const cJSON *obj, const char *name)
 
 /* ---- the steps ---- */
 
+struct stitch {
+	struct capture *cap;
+	struct buf *tiles;
+	int ntiles, width, height;
+	enum image_format format;
+	int quality;
+	struct buf out;
+	char *err;
+};
+
+/* On a worker thread: decode the tiles, put them together, encode once. */
+static void stitch_work(void *arg)
+{
+	struct stitch *st = arg;
+	struct image *canvas = image_new(st->width, st->height);
+	for (int i = 0; i < st->ntiles && !st->err; i++) {
+		char *err = NULL;
+		struct image *tile = image_decode(st->tiles[i].data, st->tiles[i].len, &err);
+		if (!tile) {
+			st->err = xasprintf("tile %d: %s", i + 1, err);
+			free(err);
+			break;
+		}
+		image_paste(canvas, tile, i * TILE_HEIGHT);
+		image_free(tile);
+	}
+	if (!st->err && image_encode(canvas, st->format, st->quality, &st->out, &st->err) < 0)
+		buf_free(&st->out);
+	image_free(canvas);
+}
+
+static void stitch_done(void *arg)
+{
+	struct stitch *st = arg;
+	struct capture *cap = st->cap;
+	if (st->err) {
+		cap_fail(cap, CAPTURE_E_RENDER, false, "stitching the full page: %s", st->err);
+	} else {
+		buf_free(&cap->res.image);
+		cap->res.image = st->out;
+		st->out = (struct buf){ 0 };
+		cap->res.width = st->width;
+		cap->res.height = st->height;
+		cap_finish(cap);
+	}
+	buf_free(&st->out);
+	free(st->err);
+	free(st);
+}
+
 static void on_screenshot(void *ud, const cJSON *result, const char *error)
 {
 	struct capture *cap = ud;
 	if (error) {
-		cap_fail(cap, CAPTURE_E_RENDER, "screenshot failed: %s", error);
+		cap_fail(cap, CAPTURE_E_RENDER, cdp_error_transient(error), "screenshot failed: %s",
+			 error);
 		return;
 	}
 	const char *data = json_str(result, "data");
 	struct buf img = { 0 };
 	if (!data || base64_decode(data, strlen(data), &img) < 0 || img.len == 0) {
 		buf_free(&img);
-		cap_fail(cap, CAPTURE_E_RENDER, "the browser sent no image data");
+		cap_fail(cap, CAPTURE_E_RENDER, false, "the browser sent no image data");
 		return;
 	}
-	if (!cap->canvas) {
+	if (!cap->res.rendered_at)
+		cap->res.rendered_at = time(NULL);
+	if (!cap->tiles) {
 		/* One shot: Chrome's encoding is the result. */
 		int w = 0, h = 0;
 		if (image_dimensions(img.data, img.len, &w, &h) < 0) {
 			buf_free(&img);
-			cap_fail(cap, CAPTURE_E_RENDER, "the browser sent an unreadable image");
+			cap_fail(cap, CAPTURE_E_RENDER, false, "the browser sent an unreadable image");
 			return;
 		}
 		buf_free(&cap->res.image);
@@ -163,32 +248,27 @@ static void on_screenshot(void *ud, const cJSON *result, const char *error)
 		cap_finish(cap);
 		return;
 	}
-	char *err = NULL;
-	struct image *tile = image_decode(img.data, img.len, &err);
-	buf_free(&img);
-	if (!tile) {
-		cap_fail(cap, CAPTURE_E_RENDER, "tile %d: %s", cap->tiles_done + 1, err);
-		free(err);
-		return;
-	}
-	image_paste(cap->canvas, tile, cap->tiles_done * TILE_HEIGHT);
-	image_free(tile);
+	cap->tiles[cap->tiles_done] = img;
 	if (++cap->tiles_done < cap->tiles_total) {
 		cap_shoot(cap);
 		return;
 	}
-	struct buf out = { 0 };
-	if (image_encode(cap->canvas, cap->o->format, cap->o->quality, &out, &err) < 0) {
-		buf_free(&out);
-		cap_fail(cap, CAPTURE_E_RENDER, "encoding the full page: %s", err);
-		free(err);
-		return;
+	/* Every tile is in: put them together off the loop. */
+	struct stitch *st = xcalloc(1, sizeof *st);
+	st->cap = cap;
+	st->tiles = cap->tiles;
+	st->ntiles = cap->tiles_total;
+	st->width = cap->o->width;
+	st->height = cap->page_height;
+	st->format = cap->o->format;
+	st->quality = cap->o->quality;
+	cap->state = ST_STITCH;
+	if (cap->o->cpu) {
+		workq_submit(cap->o->cpu, stitch_work, stitch_done, st);
+	} else {
+		stitch_work(st);
+		stitch_done(st);
 	}
-	buf_free(&cap->res.image);
-	cap->res.image = out;
-	cap->res.width = cap->canvas->width;
-	cap->res.height = cap->canvas->height;
-	cap_finish(cap);
 }
 
 static void add_clip(cJSON *p, int y, int w, int h)
@@ -206,7 +286,7 @@ static void cap_shoot(struct capture *cap)
 	cap->state = ST_SHOOT;
 	const struct capture_opts *o = cap->o;
 	cJSON *p = cJSON_CreateObject();
-	if (cap->canvas) {
+	if (cap->tiles) {
 		/* A tile: lossless and cheap to encode; the result is encoded once. */
 		int y = cap->tiles_done * TILE_HEIGHT;
 		int h = cap->page_height - y < TILE_HEIGHT ? cap->page_height - y : TILE_HEIGHT;
@@ -231,7 +311,7 @@ static void on_metrics(void *ud, const cJSON *result, const char *error)
 {
 	struct capture *cap = ud;
 	if (error) {
-		cap_fail(cap, CAPTURE_E_RENDER, "measuring the page failed: %s", error);
+		cap_fail(cap, CAPTURE_E_RENDER, cdp_error_transient(error), "measuring the page failed: %s", error);
 		return;
 	}
 	const cJSON *size = cJSON_GetObjectItemCaseSensitive(result, "cssContentSize");
@@ -252,7 +332,7 @@ static void on_metrics(void *ud, const cJSON *result, const char *error)
 	if (height > TILE_HEIGHT) {
 		cap->tiles_total = (height + TILE_HEIGHT - 1) / TILE_HEIGHT;
 		cap->tiles_done = 0;
-		cap->canvas = image_new(cap->o->width, height);
+		cap->tiles = xcalloc((size_t)cap->tiles_total, sizeof *cap->tiles);
 	}
 	cap_shoot(cap);
 }
@@ -287,6 +367,8 @@ static void on_deadline(void *ud)
 {
 	struct capture *cap = ud;
 	int secs = (cap->o->timeout_ms + 999) / 1000;
+	if (cap->state == ST_STITCH)
+		return; /* local work that finishes by itself */
 	if (!cap->deadline_passed) {
 		cap->deadline_passed = true;
 		switch (cap->state) {
@@ -310,25 +392,26 @@ static void on_deadline(void *ud)
 			cdp_timer_start(cap->loop, &cap->deadline, SHOOT_GRACE_MS, on_deadline, cap);
 			return;
 		default:
-			cap_fail(cap, CAPTURE_E_RENDER, "timed out after %d s: no response", secs);
+			cap_fail(cap, CAPTURE_E_RENDER, true, "timed out after %d s: no response", secs);
 			return;
 		}
 	}
-	cap_fail(cap, CAPTURE_E_RENDER, "timed out after %d s while capturing", secs);
+	cap_fail(cap, CAPTURE_E_RENDER, true, "timed out after %d s while capturing", secs);
 }
 
 static void on_navigate(void *ud, const cJSON *result, const char *error)
 {
 	struct capture *cap = ud;
 	if (error) {
-		cap_fail(cap, CAPTURE_E_RENDER, "navigation failed: %s", error);
+		cap_fail(cap, CAPTURE_E_RENDER, cdp_error_transient(error), "navigation failed: %s", error);
 		return;
 	}
 	const char *err = json_str(result, "errorText");
 	/* A 4xx/5xx with an empty body is an "error" to Chrome, but it has a
 	 * status, and the API captures such pages: go on and shoot it. */
 	if (err && *err && !strstr(err, "ERR_HTTP_RESPONSE_CODE_FAILURE")) {
-		cap_fail(cap, CAPTURE_E_RENDER, "%s (%s)", capture_explain_net_error(err), err);
+		cap_fail(cap, CAPTURE_E_RENDER, net_error_transient(err), "%s (%s)",
+			 capture_explain_net_error(err), err);
 		return;
 	}
 	const char *loader = json_str(result, "loaderId");
@@ -346,7 +429,8 @@ static void on_setup_reply(void *ud, const cJSON *result, const char *error)
 	(void)result;
 	cap->setup_pending--;
 	if (error)
-		cap_fail(cap, CAPTURE_E_RENDER, "setting up the tab failed: %s", error);
+		cap_fail(cap, CAPTURE_E_RENDER, cdp_error_transient(error),
+			 "setting up the tab failed: %s", error);
 	else if (cap->setup_pending == 0 && cap->state == ST_NAVIGATE)
 		cap_navigate(cap);
 }
@@ -462,7 +546,7 @@ static void on_attached(void *ud, const cJSON *result, const char *error)
 	struct capture *cap = ud;
 	const char *sid = error ? NULL : json_str(result, "sessionId");
 	if (!sid) {
-		cap_fail(cap, CAPTURE_E_RENDER, "cannot attach to the tab: %s",
+		cap_fail(cap, CAPTURE_E_RENDER, true, "cannot attach to the tab: %s",
 			 error ? error : "no session");
 		return;
 	}
@@ -475,7 +559,8 @@ static void on_target(void *ud, const cJSON *result, const char *error)
 	struct capture *cap = ud;
 	const char *tid = error ? NULL : json_str(result, "targetId");
 	if (!tid) {
-		cap_fail(cap, CAPTURE_E_RENDER, "cannot open a tab: %s", error ? error : "no target");
+		cap_fail(cap, CAPTURE_E_RENDER, true, "cannot open a tab: %s",
+			 error ? error : "no target");
 		return;
 	}
 	cap->target_id = xstrdup(tid);
@@ -491,7 +576,7 @@ static void on_context(void *ud, const cJSON *result, const char *error)
 	struct capture *cap = ud;
 	const char *id = error ? NULL : json_str(result, "browserContextId");
 	if (!id) {
-		cap_fail(cap, CAPTURE_E_RENDER, "cannot create a browser context: %s",
+		cap_fail(cap, CAPTURE_E_RENDER, true, "cannot create a browser context: %s",
 			 error ? error : "no id");
 		return;
 	}
@@ -503,9 +588,20 @@ static void on_context(void *ud, const cJSON *result, const char *error)
 	cdp_send(cap->conn, NULL, "Target.createTarget", p, cap->o->timeout_ms, on_target, cap);
 }
 
+void capture_abort(struct capture *cap, const char *why)
+{
+	if (cap->state != ST_STITCH)
+		cap_fail(cap, CAPTURE_E_RENDER, true, "%s", why);
+}
+
+bool capture_is_done(const struct capture *cap)
+{
+	return cap->state == ST_DONE;
+}
+
 void capture_on_event(struct capture *cap, const char *method, const cJSON *params)
 {
-	if (cap->state == ST_DONE)
+	if (cap->state == ST_DONE || cap->state == ST_STITCH)
 		return;
 	if (!strcmp(method, "Page.lifecycleEvent")) {
 		const char *name = json_str(params, "name");
@@ -531,10 +627,10 @@ void capture_on_event(struct capture *cap, const char *method, const cJSON *para
 		if (cJSON_IsNumber(st))
 			cap->res.http_status = st->valueint;
 	} else if (!strcmp(method, "Inspector.targetCrashed")) {
-		cap_fail(cap, CAPTURE_E_RENDER, "the page's renderer crashed");
+		cap_fail(cap, CAPTURE_E_RENDER, true, "the page's renderer crashed");
 	} else if (!strcmp(method, "Inspector.detached") ||
 		   !strcmp(method, "Target.detachedFromTarget")) {
-		cap_fail(cap, CAPTURE_E_RENDER, "the tab was closed");
+		cap_fail(cap, CAPTURE_E_RENDER, true, "the tab was closed");
 	}
 }
 
@@ -592,7 +688,7 @@ void capture_free(struct capture *cap)
 			cdp_send(cap->conn, NULL, "Target.disposeBrowserContext", p, 5000, NULL, NULL);
 		}
 	}
-	image_free(cap->canvas);
+	free_tiles(cap);
 	free(cap->res.message);
 	buf_free(&cap->res.image);
 	free(cap->url);

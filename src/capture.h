@@ -6,11 +6,13 @@
 #define SAVEPAGE_CAPTURE_H
 
 #include <stdbool.h>
+#include <time.h>
 
 #include "cdp.h"
 #include "image.h"
 #include "options.h"
 #include "util.h"
+#include "workq.h"
 
 /* SavePage error codes used by the local renderer. */
 enum { CAPTURE_OK = 0, CAPTURE_E_URL = 462, CAPTURE_E_RENDER = 490 };
@@ -26,28 +28,36 @@ struct capture_opts {
 	const char *accept_language; /* NULL: Chrome's */
 	const char *cookie;          /* NULL: none */
 	int timeout_ms;
+	struct workq *cpu;           /* where tiles are stitched, off the loop */
 };
 
 struct capture_result {
 	int code;          /* CAPTURE_OK or a SavePage error code */
 	char *message;     /* set when code != 0 */
+	bool transient;    /* a failure worth retrying (timeout, crash, lost browser) */
 	int http_status;   /* of the main document; 0 if unknown (file: URLs) */
 	bool load_timed_out; /* `load` never fired: shot as the page stood */
 	bool cut;          /* a full page taller than IMAGE_MAX_DIM was cut */
 	struct buf image;  /* the encoded image */
 	int width, height;
 	double seconds;
+	time_t rendered_at; /* wall-clock time of the shot */
 };
 
 struct capture;
 typedef void (*capture_done_fn)(struct capture *cap, void *ud);
 
-/* Starts capturing url (already normalised). done is called once, from the
- * loop, when the result is final. */
+/* Starts capturing url (already normalised). done (may be NULL) is called
+ * once, from the loop, when the result is final; capture_is_done() says so
+ * too. */
 struct capture *capture_start(struct cdp_loop *loop, struct cdp_conn *conn, const char *url,
 			      const struct capture_opts *opts, capture_done_fn done, void *ud);
 /* An event for this capture's session (or browser-level, session NULL). */
 void capture_on_event(struct capture *cap, const char *method, const cJSON *params);
+/* Fails the capture now as a transient failure (its browser went away),
+ * unless it is already done or being stitched. */
+void capture_abort(struct capture *cap, const char *why);
+bool capture_is_done(const struct capture *cap);
 /* The flat session id once attached, else NULL. */
 const char *capture_session(const struct capture *cap);
 const char *capture_url(const struct capture *cap);

@@ -6,6 +6,13 @@
 #include <stdio.h>
 
 static int log_level = LOG_NORMAL;
+static void (*log_before)(void), (*log_after)(void);
+
+void log_set_hooks(void (*before)(void), void (*after)(void))
+{
+	log_before = before;
+	log_after = after;
+}
 
 void log_set_level(int level)
 {
@@ -21,8 +28,11 @@ static void log_vprint(const char *fmt, va_list ap)
 {
 	char line[4096];
 	vsnprintf(line, sizeof line, fmt, ap);
-	/* One write per line keeps lines from parallel writers whole. */
+	if (log_before)
+		log_before();
 	fprintf(stderr, "savepage: %s\n", line);
+	if (log_after)
+		log_after();
 }
 
 #define LOG_FN(name, min)                          \

@@ -5,6 +5,8 @@
 enum log_level { LOG_QUIET = -1, LOG_NORMAL = 0, LOG_VERBOSE = 1, LOG_DEBUG = 2 };
 
 void log_set_level(int level);
+/* Called around every message (a progress line clears and redraws). */
+void log_set_hooks(void (*before)(void), void (*after)(void));
 int log_get_level(void);
 
 /* Errors are always shown; warnings unless --quiet; info with -v; debug with -vv. */

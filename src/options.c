@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "log.h"
+#include "sink.h"
 #include "urls.h"
 #include "util.h"
 
@@ -24,6 +25,15 @@ enum opt_id {
 	OPT_ACCEPT_LANGUAGE,
 	OPT_COOKIE,
 	OPT_OUTPUT,
+	OPT_NAME,
+	OPT_ARCHIVE,
+	OPT_REPORT,
+	OPT_INPUT,
+	OPT_JOBS,
+	OPT_RETRIES,
+	OPT_BROWSER_URL,
+	OPT_PROGRESS,
+	OPT_NO_PROGRESS,
 	OPT_TIMEOUT,
 	OPT_FAIL_ON_HTTP_ERROR,
 	OPT_BROWSER,
@@ -75,12 +85,28 @@ static const struct opt_def opt_table[] = {
 	  "Accept-Language header and navigator.language (default Chrome's)", false, false },
 	{ OPT_COOKIE, "cookie", 'b', ARG_STRING, "STRING", 0, 0, NULL,
 	  "cookies 'name=value; name2=value2', sent only to the URL's host", false, false },
+	{ OPT_INPUT, "input", 'i', ARG_STRING, "FILE", 0, 0, "Input",
+	  "read URLs from FILE, one per line ('-' standard input; repeatable)", false, true },
 	{ OPT_OUTPUT, "output", 'o', ARG_STRING, "PATH", 0, 0, "Output",
-	  "the image file; '-' is standard output (default: standard output when it is "
-	  "not a terminal, else a file named after the URL)",
+	  "one URL: the image file ('-' standard output); several: a directory "
+	  "(default: standard output when it is not a terminal, else the current directory)",
 	  false, true },
-	{ OPT_TIMEOUT, "timeout", 0, ARG_SECONDS, "SECONDS", 0.1, 86400, "Work",
+	{ OPT_NAME, "name", 'n', ARG_STRING, "TEMPLATE", 0, 0, NULL,
+	  "file names in the directory or archive; fields {host} {path} {hash} {n} {w} {h} "
+	  "{ext} (default {host}{path}-{hash}.{ext})",
+	  false, false },
+	{ OPT_ARCHIVE, "archive", 'a', ARG_STRING, "FILE", 0, 0, NULL,
+	  "write every image into one archive: .tar, .tar.gz, .tgz, .tar.zst or .zip by "
+	  "extension; '-' a tar on standard output",
+	  false, true },
+	{ OPT_REPORT, "report", 0, ARG_STRING, "FILE", 0, 0, NULL,
+	  "JSON lines, one per URL as it finishes ('-' standard output)", false, true },
+	{ OPT_JOBS, "jobs", 'j', ARG_UINT, "N", 1, 64, "Work",
+	  "parallel workers: tabs per browser (default 3)", false, false },
+	{ OPT_TIMEOUT, "timeout", 0, ARG_SECONDS, "SECONDS", 0.1, 86400, NULL,
 	  "limit for load + delay + capture of a URL (default 30)", false, false },
+	{ OPT_RETRIES, "retries", 0, ARG_UINT, "N", 0, 10, NULL,
+	  "retries of a URL after a transient failure (default 1)", false, false },
 	{ OPT_FAIL_ON_HTTP_ERROR, "fail-on-http-error", 0, ARG_NONE, NULL, 0, 0, NULL,
 	  "treat a page answering HTTP 4xx/5xx as a failure (default: capture it, warn)",
 	  false, false },
@@ -90,10 +116,19 @@ static const struct opt_def opt_table[] = {
 	  false, false },
 	{ OPT_BROWSER_ARG, "browser-arg", 0, ARG_STRING, "ARG", 0, 0, NULL,
 	  "extra command-line flag for the launched browser (repeatable)", false, false },
+	{ OPT_BROWSER_URL, "browser-url", 0, ARG_STRING, "URL", 0, 0, NULL,
+	  "use a running browser (ws://HOST:PORT/devtools/browser/ID or http://HOST:PORT) "
+	  "instead of launching one; repeatable: URLs are spread over all",
+	  false, false },
 	{ OPT_VERBOSE, "verbose", 'v', ARG_NONE, NULL, 0, 0, "General",
 	  "say more (repeatable)", false, false },
 	{ OPT_QUIET, "quiet", 's', ARG_NONE, NULL, 0, 0, NULL, "print nothing but errors", false,
 	  false },
+	{ OPT_PROGRESS, "progress", 0, ARG_NONE, NULL, 0, 0, NULL,
+	  "show a progress line on standard error (default: when it is a terminal)", false,
+	  false },
+	{ OPT_NO_PROGRESS, "no-progress", 0, ARG_NONE, NULL, 0, 0, NULL, "never show progress",
+	  false, false },
 	{ OPT_VERSION, "version", 'V', ARG_NONE, NULL, 0, 0, NULL, "print the version and exit",
 	  false, true },
 	{ OPT_HELP, "help", 'h', ARG_NONE, NULL, 0, 0, NULL, "print this help and exit", false,
@@ -125,6 +160,8 @@ void settings_init(struct settings *s)
 	s->format = IMAGE_JPEG;
 	s->quality = 80;
 	s->timeout = 30;
+	s->retries = 1;
+	s->progress = -1;
 }
 
 void settings_free(struct settings *s)
@@ -133,9 +170,14 @@ void settings_free(struct settings *s)
 	free(s->accept_language);
 	free(s->cookie);
 	free(s->output);
+	free(s->name);
+	free(s->archive);
+	free(s->report);
 	free(s->browser);
 	strlist_free(&s->browser_args);
+	strlist_free(&s->browser_urls);
 	strlist_free(&s->urls);
+	strlist_free(&s->inputs);
 }
 
 static void set_str(char **dst, const char *v)
@@ -228,6 +270,27 @@ static int opt_apply(struct settings *s, const struct opt_def *d, const char *v,
 		break;
 	}
 	case OPT_OUTPUT: set_str(&s->output, v); break;
+	case OPT_NAME:
+		if (!*v) {
+			log_err("%s--name: the template is empty", where);
+			return -1;
+		}
+		set_str(&s->name, v);
+		break;
+	case OPT_ARCHIVE: set_str(&s->archive, v); break;
+	case OPT_REPORT: set_str(&s->report, v); break;
+	case OPT_INPUT: strlist_add(&s->inputs, v); break;
+	case OPT_JOBS: s->jobs = (int)n; break;
+	case OPT_RETRIES: s->retries = (int)n; break;
+	case OPT_BROWSER_URL:
+		if (strncmp(v, "ws://", 5) && strncmp(v, "http://", 7)) {
+			log_err("%s--browser-url: '%s' is not a ws:// or http:// address", where, v);
+			return -1;
+		}
+		strlist_add(&s->browser_urls, v);
+		break;
+	case OPT_PROGRESS: s->progress = on ? 1 : 0; break;
+	case OPT_NO_PROGRESS: s->progress = on ? 0 : 1; break;
 	case OPT_TIMEOUT: s->timeout = secs; break;
 	case OPT_FAIL_ON_HTTP_ERROR: s->fail_on_http_error = on; break;
 	case OPT_BROWSER: set_str(&s->browser, v); break;
@@ -344,6 +407,7 @@ static int config_load(struct settings *s, const char *path)
 void options_help(FILE *f)
 {
 	fprintf(f, "Usage: savepage [OPTION]... URL...\n"
+		   "       savepage [OPTION]... -i FILE\n"
 		   "Take screenshots of web pages with headless Chrome.\n"
 		   "A bare host (example.com) means https://example.com/.\n");
 	for (size_t i = 0; i < ARRAY_LEN(opt_table); i++) {
@@ -466,9 +530,28 @@ enum opt_status options_parse(struct settings *s, int argc, char **argv)
 	}
 	for (int i = optind; i < argc; i++)
 		strlist_add(&s->urls, argv[i]);
-	if (s->urls.n == 0) {
+	if (s->urls.n == 0 && s->inputs.n == 0) {
 		log_err("no URL given");
-		log_err("usage: savepage [OPTION]... URL...   (try 'savepage --help')");
+		log_err("usage: savepage [OPTION]... URL...  or  savepage [OPTION]... -i FILE");
+		st = OPT_USAGE;
+		goto out;
+	}
+	if (s->archive) {
+		char *err = NULL;
+		if (sink_archive_check(s->archive, &err) < 0) {
+			log_err("--archive %s", err);
+			free(err);
+			st = OPT_USAGE;
+			goto out;
+		}
+		if (s->output) {
+			log_err("--archive and --output cannot be used together");
+			st = OPT_USAGE;
+			goto out;
+		}
+	}
+	if (s->report && s->archive && !strcmp(s->report, "-") && !strcmp(s->archive, "-")) {
+		log_err("--report - and --archive - cannot both use standard output");
 		st = OPT_USAGE;
 		goto out;
 	}

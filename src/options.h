@@ -30,16 +30,24 @@ struct settings {
 	char *cookie;
 	/* output */
 	char *output;
+	char *name;    /* --name template; NULL: the default */
+	char *archive;
+	char *report;
 	/* work */
+	int jobs;       /* 0: the default for this machine */
 	double timeout; /* seconds, per URL */
+	int retries;
 	bool fail_on_http_error;
 	char *browser;
 	struct strlist browser_args;
+	struct strlist browser_urls;
 	/* general */
 	int verbose;
 	bool quiet;
+	int progress; /* -1 auto (a terminal), 0 off, 1 on */
 	/* input */
-	struct strlist urls;
+	struct strlist urls;   /* from the command line */
+	struct strlist inputs; /* -i files ("-" standard input) */
 };
 
 enum opt_status {

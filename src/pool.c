@@ -13,19 +13,34 @@
 #include "capture.h"
 #include "cdp.h"
 #include "log.h"
+#include "progress.h"
 #include "sink.h"
 #include "urls.h"
 #include "util.h"
+#include "workq.h"
+
+/* Default workers (tabs per browser). On the 2-core reference machine
+ * Chrome is CPU-bound from 2 tabs on; 3 keeps it busy while one tab waits
+ * on the network or on our side (see bench/README.md for the figures). */
+#define DEFAULT_JOBS 3
+/* A launched browser is replaced after this many captures, so that its
+ * memory stays bounded on very long runs. */
+#define RECYCLE_AFTER 1000
+/* A launched browser that dies is started again at most this many times. */
+#define MAX_RELAUNCHES 5
 
 static volatile sig_atomic_t pool_interrupted;
 static struct cdp_loop *volatile pool_loop;
-static struct browser *volatile pool_browser;
+
+/* Launched browsers, for a second Ctrl-C that cannot wait. */
+#define MAX_SLOTS 64
+static struct browser *volatile pool_browsers[MAX_SLOTS];
 
 static void on_signal(int sig)
 {
 	if (pool_interrupted) {
-		/* Second signal: no more patience. */
-		browser_kill_now(pool_browser);
+		for (int i = 0; i < MAX_SLOTS; i++)
+			browser_kill_now(pool_browsers[i]);
 		sink_abort_temp();
 		_exit(EXIT_INTERRUPTED);
 	}
@@ -45,105 +60,217 @@ void pool_install_signal_handlers(void)
 	signal(SIGPIPE, SIG_IGN);
 }
 
-/* Where the images of this run go. */
-enum out_kind { OUT_STDOUT, OUT_FILE, OUT_DIR };
+struct slot;
 
 struct job {
-	char *input;   /* as the user gave it */
-	char *url;     /* normalised; NULL if invalid */
+	char *input; /* as given */
+	char *url;   /* normalised; NULL if invalid */
+	const char *why_invalid;
+	int line;
+	int attempts;
 	struct capture *cap;
-	bool done;
-	bool ok;
+	struct slot *slot;
+};
+
+struct slot {
+	struct pool *pool;
+	int index;
+	char *remote;             /* --browser-url as given; NULL: launched */
+	struct browser *browser;  /* launched browser */
+	struct cdp_conn *conn;
+	char *user_agent;         /* the browser's own, without "Headless" */
+	struct capture_opts copts;
+	struct job **active;
+	size_t nactive;
+	size_t served;            /* captures started on this browser */
+	int relaunches;
+	bool lost;                /* the connection closed */
+	bool dead;                /* not usable any more */
 };
 
 struct pool {
 	const struct settings *s;
-	struct capture_opts copts;
-	char *default_ua;
-	char *options_key;
-	enum out_kind out;
-	const char *out_path;
 	struct job *jobs;
-	size_t njobs;
-	size_t next;    /* next job to start */
-	size_t active;
-	size_t max_active;
-	size_t failed;
+	size_t njobs, cap_jobs;
+	size_t next;              /* next fresh job */
+	size_t *retry;            /* jobs to try again (a stack) */
+	size_t nretry;
+	size_t finished, failed, ok; /* URLs with a final outcome */
+	size_t max_active;        /* per slot */
+	struct slot *slots;
+	size_t nslots;
+	char *browser_path;
+	char *options_key;
 	struct cdp_loop *loop;
-	struct cdp_conn *conn;
-	struct browser *browser;
-	char *conn_lost;
+	struct workq *cpu, *io;
+	struct sink *sink;
+	bool print_names;
+	bool no_browser;          /* every browser is dead */
 };
 
-static void report_failure(struct job *j, int code, const char *msg)
+/* ---- input ---- */
+
+static void add_job(struct pool *p, struct strset *seen, const char *input, int line)
 {
-	log_err("%s: %d %s", j->input, code, msg);
+	const char *why = NULL;
+	char *url = url_normalise(input, &why);
+	if (url && !strset_add(seen, url)) {
+		log_info("%s: a duplicate; captured once", input);
+		free(url);
+		return;
+	}
+	if (p->njobs == p->cap_jobs) {
+		p->cap_jobs = p->cap_jobs ? p->cap_jobs * 2 : 16;
+		p->jobs = xrealloc(p->jobs, p->cap_jobs * sizeof *p->jobs);
+	}
+	struct job *j = &p->jobs[p->njobs++];
+	memset(j, 0, sizeof *j);
+	j->input = xstrdup(input);
+	j->url = url;
+	j->why_invalid = why;
+	j->line = line;
 }
 
-/* Saves a finished capture; returns true if the URL counts as captured. */
-static bool deliver(struct pool *p, struct job *j, struct capture_result *r)
+struct line_ctx {
+	struct pool *p;
+	struct strset *seen;
+};
+
+static void on_input_line(void *ud, const char *line, int lineno)
 {
-	const struct settings *s = p->s;
-	if (r->code) {
-		report_failure(j, r->code, r->message);
-		return false;
-	}
-	if (r->http_status >= 400) {
-		if (s->fail_on_http_error) {
-			char *m = xasprintf("the page answered HTTP %d (--fail-on-http-error)",
-					    r->http_status);
-			report_failure(j, r->http_status, m);
-			free(m);
-			return false;
+	struct line_ctx *c = ud;
+	add_job(c->p, c->seen, line, lineno);
+}
+
+static int pool_read_input(struct pool *p)
+{
+	struct strset seen = { 0 };
+	for (size_t i = 0; i < p->s->urls.n; i++)
+		add_job(p, &seen, p->s->urls.v[i], (int)i + 1);
+	struct line_ctx c = { p, &seen };
+	int rc = 0;
+	for (size_t i = 0; i < p->s->inputs.n && rc == 0; i++) {
+		char *err = NULL;
+		if (url_read_lines(p->s->inputs.v[i], on_input_line, &c, &err) < 0) {
+			log_err("%s", err);
+			free(err);
+			rc = -1;
 		}
-		log_warn("%s: the page answered HTTP %d; captured anyway", j->input,
-			 r->http_status);
 	}
-	char *err = NULL;
-	int rc;
-	char *path = NULL;
-	if (p->out == OUT_STDOUT) {
-		rc = sink_write_stdout(r->image.data, r->image.len, &err);
+	strset_free(&seen);
+	return rc;
+}
+
+/* ---- results ---- */
+
+struct delivery {
+	struct pool *p;
+	struct sink_item *it;
+};
+
+static void delivery_work(void *arg)
+{
+	struct delivery *d = arg;
+	sink_put(d->p->sink, d->it);
+}
+
+static void delivery_done(void *arg)
+{
+	struct delivery *d = arg;
+	struct pool *p = d->p;
+	struct sink_item *it = d->it;
+	p->finished++;
+	if (!it->ok) {
+		p->failed++;
+		log_err("%s: %d %s", it->input, it->code, it->message);
+	} else if (it->write_err) {
+		p->failed++;
+		log_err("%s: %d cannot save the image: %s", it->input, CAPTURE_E_RENDER,
+			it->write_err);
 	} else {
-		if (p->out == OUT_FILE) {
-			path = xstrdup(p->out_path);
-		} else {
-			char *name = sink_default_name(j->url, p->options_key, p->copts.format);
-			path = p->out_path ? xasprintf("%s/%s", p->out_path, name) : xstrdup(name);
-			free(name);
-		}
-		rc = sink_write_file(path, r->image.data, r->image.len, &err);
+		p->ok++;
+		log_info("%s: %dx%d %s, %zu bytes, %.2f s -> %s", it->url, it->width, it->height,
+			 image_format_name(it->format), it->image.len, it->seconds, it->file);
+		if (p->print_names && it->file && strcmp(it->file, "-"))
+			fprintf(stderr, "%s\n", it->file);
 	}
-	if (rc < 0) {
-		report_failure(j, CAPTURE_E_RENDER, err);
-		free(err);
-		free(path);
-		return false;
-	}
-	log_info("%s: %dx%d %s, %zu bytes, %.2f s%s%s", j->url, r->width, r->height,
-		 image_format_name(p->copts.format), r->image.len, r->seconds, path ? " -> " : "",
-		 path ? path : "");
-	if (path && p->out == OUT_DIR && s->urls.n == 1 && !s->quiet)
-		fprintf(stderr, "%s\n", path);
-	free(path);
-	return true;
+	progress_update(p->finished, p->failed, false);
+	sink_item_free(it);
+	free(d);
 }
 
-static void on_capture_done(struct capture *cap, void *ud)
+/* Hands one URL's outcome to the writer thread. */
+static void deliver(struct pool *p, struct sink_item *it)
 {
-	struct job *j = ud;
-	(void)cap;
-	j->done = true;
+	struct delivery *d = xcalloc(1, sizeof *d);
+	d->p = p;
+	d->it = it;
+	it->options_key = p->options_key;
+	workq_submit(p->io, delivery_work, delivery_done, d);
 }
 
-static struct job *job_for_session(struct pool *p, const char *sid)
+static struct sink_item *item_for(struct pool *p, struct job *j)
 {
-	for (size_t i = 0; i < p->njobs; i++) {
-		struct job *j = &p->jobs[i];
-		if (j->cap && !j->done) {
-			const char *js = capture_session(j->cap);
-			if (js && !strcmp(js, sid))
-				return j;
+	struct sink_item *it = xcalloc(1, sizeof *it);
+	it->url = j->url ? xstrdup(j->url) : NULL;
+	it->input = xstrdup(j->input);
+	it->line = j->line;
+	it->format = p->s->format;
+	it->attempts = j->attempts;
+	return it;
+}
+
+static void deliver_failure(struct pool *p, struct job *j, int code, const char *msg)
+{
+	struct sink_item *it = item_for(p, j);
+	it->code = code;
+	it->message = xstrdup(msg);
+	deliver(p, it);
+}
+
+/* A capture has its final result: retry it, or deliver it. */
+static void job_finished(struct pool *p, struct job *j)
+{
+	struct capture_result *r = capture_result(j->cap);
+	const struct settings *s = p->s;
+	if (r->code && r->transient && j->attempts <= s->retries && !pool_interrupted) {
+		log_info("%s: %s; trying again", j->input, r->message);
+		p->retry[p->nretry++] = (size_t)(j - p->jobs);
+		return;
+	}
+	struct sink_item *it = item_for(p, j);
+	it->http_status = r->http_status;
+	it->seconds = r->seconds;
+	it->rendered_at = r->rendered_at;
+	if (r->code) {
+		it->code = r->code;
+		it->message = xstrdup(r->message);
+	} else if (r->http_status >= 400 && s->fail_on_http_error) {
+		it->code = r->http_status;
+		it->message = xasprintf("the page answered HTTP %d (--fail-on-http-error)",
+					r->http_status);
+	} else {
+		if (r->http_status >= 400)
+			log_warn("%s: the page answered HTTP %d; captured anyway", j->input,
+				 r->http_status);
+		it->ok = true;
+		it->image = r->image;
+		r->image = (struct buf){ 0 };
+		it->width = r->width;
+		it->height = r->height;
+	}
+	deliver(p, it);
+}
+
+/* ---- browsers ---- */
+
+static struct slot *slot_for_session(struct slot *sl, const char *sid, struct job **jout)
+{
+	for (size_t i = 0; i < sl->nactive; i++) {
+		const char *js = capture_session(sl->active[i]->cap);
+		if (js && !strcmp(js, sid)) {
+			*jout = sl->active[i];
+			return sl;
 		}
 	}
 	return NULL;
@@ -151,24 +278,19 @@ static struct job *job_for_session(struct pool *p, const char *sid)
 
 static void on_event(void *ud, const char *method, const cJSON *params, const char *sid)
 {
-	struct pool *p = ud;
-	if (sid) {
-		struct job *j = job_for_session(p, sid);
-		if (j)
-			capture_on_event(j->cap, method, params);
-	} else if (!strcmp(method, "Target.detachedFromTarget")) {
-		const cJSON *s = cJSON_GetObjectItemCaseSensitive(params, "sessionId");
-		struct job *j = cJSON_IsString(s) ? job_for_session(p, s->valuestring) : NULL;
-		if (j)
-			capture_on_event(j->cap, method, params);
-	}
+	struct slot *sl = ud;
+	struct job *j = NULL;
+	if (!sid && !strcmp(method, "Target.detachedFromTarget"))
+		sid = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(params, "sessionId"));
+	if (sid && slot_for_session(sl, sid, &j))
+		capture_on_event(j->cap, method, params);
 }
 
 static void on_closed(void *ud, const char *why)
 {
-	struct pool *p = ud;
-	free(p->conn_lost);
-	p->conn_lost = xstrdup(why);
+	struct slot *sl = ud;
+	log_debug("browser %d: connection closed: %s", sl->index, why);
+	sl->lost = true;
 }
 
 /* The user agent Chrome would send, without the "Headless" that makes
@@ -178,15 +300,14 @@ static char *browser_user_agent(struct cdp_conn *conn, char **err)
 	cJSON *r = NULL;
 	if (cdp_call(conn, NULL, "Browser.getVersion", NULL, 10000, &r, err) < 0)
 		return NULL;
-	const cJSON *ua = cJSON_GetObjectItemCaseSensitive(r, "userAgent");
+	const char *ua = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(r, "userAgent"));
 	char *out = NULL;
-	if (cJSON_IsString(ua)) {
-		const char *h = strstr(ua->valuestring, "HeadlessChrome");
+	if (ua) {
+		const char *h = strstr(ua, "HeadlessChrome");
 		if (h)
-			out = xasprintf("%.*s%s", (int)(h - ua->valuestring), ua->valuestring,
-					h + strlen("Headless"));
+			out = xasprintf("%.*s%s", (int)(h - ua), ua, h + strlen("Headless"));
 		else
-			out = xstrdup(ua->valuestring);
+			out = xstrdup(ua);
 	}
 	cJSON_Delete(r);
 	if (!out)
@@ -194,89 +315,233 @@ static char *browser_user_agent(struct cdp_conn *conn, char **err)
 	return out;
 }
 
-/* Launches the browser and connects; returns 0 or an exit status. */
-static int pool_start_browser(struct pool *p)
+static void slot_disconnect(struct slot *sl)
 {
-	const struct settings *s = p->s;
-	char *path = browser_find(s->browser);
-	if (!path) {
-		if (s->browser)
-			log_err("%s: browser not found or not executable", s->browser);
-		else
-			log_err("no Chrome or Chromium found on PATH (tried chromium-headless-shell, "
-				"chromium, google-chrome, ...); install one or give --browser PATH");
-		return EXIT_NO_BROWSER;
+	cdp_conn_free(sl->conn);
+	sl->conn = NULL;
+	if (sl->browser) {
+		pool_browsers[sl->index] = NULL;
+		browser_free(sl->browser);
+		sl->browser = NULL;
 	}
-	char *err = NULL;
-	p->browser = browser_launch(path, &s->browser_args, 30000, &err);
-	free(path);
-	pool_browser = p->browser;
-	if (!p->browser) {
-		log_err("%s", err);
-		free(err);
-		return pool_interrupted ? EXIT_INTERRUPTED : EXIT_NO_BROWSER;
-	}
-	p->conn = cdp_connect(p->loop, p->browser->ws_url, on_event, on_closed, p, &err);
-	if (!p->conn || cdp_wait_open(p->conn, 10000, &err) < 0) {
-		log_err("%s: %s", p->browser->ws_url, err);
-		free(err);
-		return pool_interrupted ? EXIT_INTERRUPTED : EXIT_NO_BROWSER;
-	}
-	p->default_ua = browser_user_agent(p->conn, &err);
-	if (!p->default_ua) {
-		log_err("%s", err);
-		free(err);
-		return pool_interrupted ? EXIT_INTERRUPTED : EXIT_NO_BROWSER;
-	}
-	return 0;
+	free(sl->user_agent);
+	sl->user_agent = NULL;
 }
 
+/* Launches (or reaches) the slot's browser and connects. 0 or -1. */
+static int slot_connect(struct pool *p, struct slot *sl)
+{
+	const struct settings *s = p->s;
+	char *err = NULL;
+	char *ws = NULL;
+	sl->lost = false;
+	if (sl->remote) {
+		ws = browser_resolve_endpoint(sl->remote, 10000, &err);
+		if (!ws)
+			goto fail;
+	} else {
+		sl->browser = browser_launch(p->browser_path, &s->browser_args, 30000, &err);
+		if (!sl->browser)
+			goto fail;
+		pool_browsers[sl->index] = sl->browser;
+		ws = xstrdup(sl->browser->ws_url);
+	}
+	sl->conn = cdp_connect(p->loop, ws, on_event, on_closed, sl, &err);
+	if (!sl->conn || cdp_wait_open(sl->conn, 10000, &err) < 0) {
+		char *e = xasprintf("%s: %s", ws, err);
+		free(err);
+		err = e;
+		goto fail;
+	}
+	sl->user_agent = browser_user_agent(sl->conn, &err);
+	if (!sl->user_agent)
+		goto fail;
+	sl->copts.user_agent = s->user_agent ? s->user_agent : sl->user_agent;
+	sl->served = 0;
+	free(ws);
+	return 0;
+fail:
+	log_err("%s", err);
+	free(err);
+	free(ws);
+	slot_disconnect(sl);
+	return -1;
+}
+
+/* Fails what a lost browser was doing, then starts it again or gives up. */
+static void slot_recover(struct pool *p, struct slot *sl)
+{
+	for (size_t i = 0; i < sl->nactive; i++)
+		capture_abort(sl->active[i]->cap, "the browser went away");
+	if (sl->nactive)
+		return; /* collected first (stitching ones finish by themselves) */
+	slot_disconnect(sl);
+	if (pool_interrupted)
+		return;
+	if (sl->remote || sl->relaunches >= MAX_RELAUNCHES) {
+		log_err("browser %s is gone; not using it again", sl->remote ? sl->remote : "");
+		sl->dead = true;
+		return;
+	}
+	sl->relaunches++;
+	log_warn("the browser went away; starting it again (%d of %d)", sl->relaunches,
+		 MAX_RELAUNCHES);
+	if (slot_connect(p, sl) < 0)
+		sl->dead = true;
+}
+
+/* ---- scheduling ---- */
+
+static bool next_job(struct pool *p, size_t *out)
+{
+	if (p->nretry) {
+		*out = p->retry[--p->nretry];
+		return true;
+	}
+	while (p->next < p->njobs) {
+		size_t i = p->next++;
+		if (p->jobs[i].url) {
+			*out = i;
+			return true;
+		}
+	}
+	return false;
+}
+
+static void top_up(struct pool *p)
+{
+	for (size_t k = 0; k < p->nslots && !pool_interrupted; k++) {
+		struct slot *sl = &p->slots[k];
+		if (sl->dead || sl->lost || !sl->conn)
+			continue;
+		/* A browser that has served many pages is replaced when idle. */
+		bool recycle = sl->browser && sl->served >= RECYCLE_AFTER;
+		if (recycle) {
+			if (sl->nactive == 0) {
+				log_debug("replacing browser %d after %zu captures", sl->index, sl->served);
+				slot_disconnect(sl);
+				if (slot_connect(p, sl) < 0) {
+					sl->dead = true;
+					continue;
+				}
+			} else {
+				continue;
+			}
+		}
+		size_t i;
+		while (sl->nactive < p->max_active && next_job(p, &i)) {
+			struct job *j = &p->jobs[i];
+			j->attempts++;
+			j->slot = sl;
+			log_debug("%s: capturing (attempt %d)", j->url, j->attempts);
+			j->cap = capture_start(p->loop, sl->conn, j->url, &sl->copts, NULL, NULL);
+			sl->active[sl->nactive++] = j;
+			sl->served++;
+		}
+	}
+}
+
+/* Collects finished captures from every slot. */
+static void collect(struct pool *p)
+{
+	for (size_t k = 0; k < p->nslots; k++) {
+		struct slot *sl = &p->slots[k];
+		for (size_t i = 0; i < sl->nactive;) {
+			struct job *j = sl->active[i];
+			if (!capture_is_done(j->cap)) {
+				i++;
+				continue;
+			}
+			job_finished(p, j);
+			capture_free(j->cap);
+			j->cap = NULL;
+			j->slot = NULL;
+			sl->active[i] = sl->active[--sl->nactive];
+		}
+	}
+}
+
+static bool all_dead(const struct pool *p)
+{
+	for (size_t k = 0; k < p->nslots; k++)
+		if (!p->slots[k].dead)
+			return false;
+	return true;
+}
+
+static size_t total_active(const struct pool *p)
+{
+	size_t n = 0;
+	for (size_t k = 0; k < p->nslots; k++)
+		n += p->slots[k].nactive;
+	return n;
+}
+
+/* ---- the run ---- */
+
 /* Decides where images go; returns 0 or EXIT_USAGE. */
-static int pool_plan_output(struct pool *p, size_t nvalid)
+static int plan_output(struct pool *p, struct sink_opts *so)
 {
 	const struct settings *s = p->s;
 	const char *o = s->output;
+	bool several = s->urls.n > 1 || s->inputs.n > 0;
 	struct stat st;
-	if (o && !strcmp(o, "-")) {
-		if (s->urls.n > 1) {
-			log_err("-o -: several URLs cannot share standard output; give -o DIR");
+	memset(so, 0, sizeof *so);
+	so->name_template = s->name;
+	so->report_path = s->report;
+	if (s->archive) {
+		so->kind = SINK_ARCHIVE;
+		so->path = s->archive;
+		if (!strcmp(s->archive, "-") && isatty(STDOUT_FILENO)) {
+			log_err("--archive -: standard output is a terminal; redirect it or name a file");
 			return EXIT_USAGE;
 		}
-		p->out = OUT_STDOUT;
-	} else if (o && (s->urls.n > 1 || (stat(o, &st) == 0 && S_ISDIR(st.st_mode)))) {
-		if (mkdir(o, 0777) < 0 && errno != EEXIST) {
-			log_err("%s: %s", o, strerror(errno));
+	} else if (o && !strcmp(o, "-")) {
+		if (several) {
+			log_err("-o -: several URLs cannot share standard output; give -o DIR or -a FILE");
 			return EXIT_USAGE;
 		}
-		if (stat(o, &st) < 0 || !S_ISDIR(st.st_mode)) {
-			log_err("%s: not a directory (several URLs need -o DIR)", o);
-			return EXIT_USAGE;
-		}
-		p->out = OUT_DIR;
-		p->out_path = o;
+		so->kind = SINK_STDOUT;
+	} else if (o && (several || (stat(o, &st) == 0 && S_ISDIR(st.st_mode)))) {
+		so->kind = SINK_DIR;
+		so->path = o;
 	} else if (o) {
-		p->out = OUT_FILE;
-		p->out_path = o;
-	} else if (s->urls.n == 1 && !isatty(STDOUT_FILENO)) {
-		p->out = OUT_STDOUT;
+		so->kind = SINK_FILE;
+		so->path = o;
+	} else if (!several && !isatty(STDOUT_FILENO)) {
+		so->kind = SINK_STDOUT;
 	} else {
-		p->out = OUT_DIR; /* the current directory */
-		p->out_path = NULL;
+		so->kind = SINK_DIR; /* the current directory */
+		so->print_names = !several && !s->quiet;
 	}
-	(void)nvalid;
+	if (s->report && !strcmp(s->report, "-") && so->kind == SINK_STDOUT) {
+		log_err("--report -: standard output already carries the image");
+		return EXIT_USAGE;
+	}
+	p->print_names = so->print_names;
 	return 0;
 }
 
-static void pool_start_next(struct pool *p)
+static void pool_free(struct pool *p)
 {
-	while (p->active < p->max_active && p->next < p->njobs && !pool_interrupted) {
-		struct job *j = &p->jobs[p->next++];
-		if (!j->url)
-			continue;
-		log_info("%s: capturing", j->url);
-		j->cap = capture_start(p->loop, p->conn, j->url, &p->copts, on_capture_done, j);
-		p->active++;
+	for (size_t k = 0; k < p->nslots; k++) {
+		struct slot *sl = &p->slots[k];
+		for (size_t i = 0; i < sl->nactive; i++) {
+			capture_free(sl->active[i]->cap);
+			sl->active[i]->cap = NULL;
+		}
+		slot_disconnect(sl);
+		free(sl->active);
 	}
+	free(p->slots);
+	for (size_t i = 0; i < p->njobs; i++) {
+		free(p->jobs[i].input);
+		free(p->jobs[i].url);
+	}
+	free(p->jobs);
+	free(p->retry);
+	free(p->browser_path);
+	free(p->options_key);
 }
 
 int pool_run(const struct settings *s)
@@ -284,34 +549,35 @@ int pool_run(const struct settings *s)
 	struct pool p;
 	memset(&p, 0, sizeof p);
 	p.s = s;
-	p.max_active = 1;
-	p.njobs = s->urls.n;
-	p.jobs = xcalloc(p.njobs, sizeof *p.jobs);
 	int status = EXIT_ALL_OK;
+	struct sink_opts so;
 
-	size_t nvalid = 0;
-	for (size_t i = 0; i < p.njobs; i++) {
-		struct job *j = &p.jobs[i];
-		j->input = s->urls.v[i];
-		const char *why = NULL;
-		j->url = url_normalise(j->input, &why);
-		if (!j->url) {
-			char *m = xasprintf("Invalid or blank URL sent (%s)", why);
-			report_failure(j, CAPTURE_E_URL, m);
-			free(m);
-			j->done = true;
-			p.failed++;
-		} else {
-			nvalid++;
-		}
-	}
-	if (nvalid == 0) {
-		status = EXIT_SOME_FAILED;
+	if (pool_read_input(&p) < 0) {
+		status = EXIT_USAGE;
 		goto out;
 	}
-	status = pool_plan_output(&p, nvalid);
+	if (p.njobs == 0) {
+		log_err("no URL to capture");
+		status = EXIT_USAGE;
+		goto out;
+	}
+	status = plan_output(&p, &so);
 	if (status)
 		goto out;
+	char *err = NULL;
+	p.sink = sink_open(&so, &err);
+	if (!p.sink) {
+		log_err("%s", err);
+		free(err);
+		status = EXIT_USAGE;
+		goto out;
+	}
+	p.retry = xcalloc(p.njobs, sizeof *p.retry);
+	p.options_key = xasprintf("%d %d %d %.3f %s %d %s %s %s", s->width, s->height, s->fullpage,
+				  s->delay, image_format_name(s->format), s->quality,
+				  s->user_agent ? s->user_agent : "",
+				  s->accept_language ? s->accept_language : "",
+				  s->cookie ? s->cookie : "");
 
 	p.loop = cdp_loop_new();
 	if (!p.loop) {
@@ -321,66 +587,143 @@ int pool_run(const struct settings *s)
 	}
 	pool_loop = p.loop;
 	cdp_loop_set_stop_flag(p.loop, &pool_interrupted);
-	status = pool_start_browser(&p);
-	if (status)
-		goto out;
+	p.io = workq_new(1, p.loop);
+	p.cpu = workq_new(1, p.loop);
 
-	p.copts = (struct capture_opts){
-		.width = s->width,
-		.height = s->height,
-		.fullpage = s->fullpage,
-		.delay_ms = (int)(s->delay * 1000 + 0.5),
-		.format = s->format,
-		.quality = s->quality,
-		.user_agent = s->user_agent ? s->user_agent : p.default_ua,
-		.accept_language = s->accept_language,
-		.cookie = s->cookie,
-		.timeout_ms = (int)(s->timeout * 1000 + 0.5),
-	};
-	p.options_key = xasprintf("%d %d %d %d %s %d %s %s %s", s->width, s->height, s->fullpage,
-				  p.copts.delay_ms, image_format_name(s->format), s->quality,
-				  s->user_agent ? s->user_agent : "", s->accept_language ? s->accept_language : "",
-				  s->cookie ? s->cookie : "");
-
-	pool_start_next(&p);
-	while (p.active > 0) {
-		cdp_loop_run_once(p.loop);
-		for (size_t i = 0; i < p.njobs; i++) {
-			struct job *j = &p.jobs[i];
-			if (!j->cap || !j->done)
-				continue;
-			j->ok = deliver(&p, j, capture_result(j->cap));
-			if (!j->ok)
-				p.failed++;
-			capture_free(j->cap);
-			j->cap = NULL;
-			p.active--;
+	/* Invalid URLs are results too (reports and manifests list them). */
+	size_t nvalid = 0;
+	for (size_t i = 0; i < p.njobs; i++) {
+		struct job *j = &p.jobs[i];
+		if (j->url) {
+			nvalid++;
+			continue;
 		}
-		if (pool_interrupted)
-			break;
-		pool_start_next(&p);
+		char *m = xasprintf("Invalid or blank URL sent (%s)", j->why_invalid);
+		deliver_failure(&p, j, CAPTURE_E_URL, m);
+		free(m);
 	}
+
+	if (s->progress == 1 ||
+	    (s->progress == -1 && p.njobs > 1 && !s->quiet && isatty(STDERR_FILENO)))
+		progress_start(p.njobs);
+
+	if (nvalid) {
+		p.max_active = (size_t)(s->jobs ? s->jobs : DEFAULT_JOBS);
+		p.nslots = s->browser_urls.n ? s->browser_urls.n : 1;
+		if (p.nslots > MAX_SLOTS)
+			p.nslots = MAX_SLOTS;
+		p.slots = xcalloc(p.nslots, sizeof *p.slots);
+		if (!s->browser_urls.n) {
+			p.browser_path = browser_find(s->browser);
+			if (!p.browser_path) {
+				if (s->browser)
+					log_err("%s: browser not found or not executable", s->browser);
+				else
+					log_err("no Chrome or Chromium found on PATH (tried "
+						"chromium-headless-shell, chromium, google-chrome, ...); "
+						"install one or give --browser PATH");
+			}
+		}
+		size_t usable = 0;
+		for (size_t k = 0; k < p.nslots; k++) {
+			struct slot *sl = &p.slots[k];
+			sl->pool = &p;
+			sl->index = (int)k;
+			sl->remote = s->browser_urls.n ? s->browser_urls.v[k] : NULL;
+			sl->active = xcalloc(p.max_active, sizeof *sl->active);
+			sl->copts = (struct capture_opts){
+				.width = s->width,
+				.height = s->height,
+				.fullpage = s->fullpage,
+				.delay_ms = (int)(s->delay * 1000 + 0.5),
+				.format = s->format,
+				.quality = s->quality,
+				.accept_language = s->accept_language,
+				.cookie = s->cookie,
+				.timeout_ms = (int)(s->timeout * 1000 + 0.5),
+				.cpu = p.cpu,
+			};
+			if ((sl->remote || p.browser_path) && !pool_interrupted &&
+			    slot_connect(&p, sl) == 0)
+				usable++;
+			else
+				sl->dead = true;
+		}
+		if (!usable)
+			p.no_browser = true;
+	}
+
+	while (nvalid && !p.no_browser && !pool_interrupted) {
+		bool recovering = false;
+		for (size_t k = 0; k < p.nslots; k++) {
+			if (p.slots[k].lost && !p.slots[k].dead) {
+				slot_recover(&p, &p.slots[k]);
+				recovering = true;
+			}
+		}
+		if (all_dead(&p)) {
+			p.no_browser = true;
+			break;
+		}
+		top_up(&p);
+		if (total_active(&p) == 0 && p.next >= p.njobs && p.nretry == 0)
+			break;
+		if (recovering)
+			cdp_loop_wake(p.loop); /* nothing may stir on a closed connection */
+		cdp_loop_run_once(p.loop);
+		workq_poll(p.cpu);
+		collect(&p);
+		workq_poll(p.io);
+		progress_update(p.finished, p.failed, false);
+	}
+
 	if (pool_interrupted) {
-		log_err("interrupted (%s); %zu of %zu captured", strsignal(pool_interrupted),
-			(size_t)(p.next - p.active - p.failed), p.njobs);
+		/* Abandon what is in flight; keep what is finished. */
+		workq_drain(p.cpu);
+		collect(&p);
+	} else if (p.no_browser) {
+		/* Whatever is left cannot be captured. */
+		for (size_t k = 0; k < p.nslots; k++)
+			for (size_t i = 0; i < p.slots[k].nactive; i++)
+				capture_abort(p.slots[k].active[i]->cap, "no browser left to use");
+		workq_drain(p.cpu);
+		collect(&p);
+		size_t i;
+		while (next_job(&p, &i))
+			deliver_failure(&p, &p.jobs[i], CAPTURE_E_RENDER, "no browser could be used");
+	}
+	workq_drain(p.io);
+	progress_update(p.finished, p.failed, true);
+	progress_end();
+
+	err = NULL;
+	if (sink_close(p.sink, &err) < 0) {
+		log_err("%s", err);
+		free(err);
+		if (status == EXIT_ALL_OK)
+			status = EXIT_SOME_FAILED;
+	}
+	p.sink = NULL;
+	if (pool_interrupted) {
+		log_err("interrupted (%s): %zu of %zu URLs finished", strsignal(pool_interrupted),
+			p.finished, p.njobs);
 		status = EXIT_INTERRUPTED;
+	} else if (p.no_browser && p.ok == 0) {
+		status = EXIT_NO_BROWSER;
 	} else if (p.failed) {
 		status = EXIT_SOME_FAILED;
 	}
 
 out:
-	for (size_t i = 0; i < p.njobs; i++) {
-		capture_free(p.jobs[i].cap);
-		free(p.jobs[i].url);
-	}
-	free(p.jobs);
-	cdp_conn_free(p.conn);
-	pool_browser = NULL;
-	browser_free(p.browser);
+	pool_free(&p);
+	workq_free(p.io);
+	workq_free(p.cpu);
 	pool_loop = NULL;
 	cdp_loop_free(p.loop);
-	free(p.default_ua);
-	free(p.options_key);
-	free(p.conn_lost);
+	if (p.sink) {
+		char *e = NULL;
+		if (sink_close(p.sink, &e) < 0)
+			free(e);
+	}
 	return status;
 }

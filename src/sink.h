@@ -1,20 +1,78 @@
-/* sink: where finished images go: a file (written atomically, so a failed
- * or interrupted run never leaves a partial one), or standard output. */
+/* sink: where finished captures go. One sink per run owns the outputs: a
+ * single file or standard output, a directory of files named by a template,
+ * or one archive (tar, tar.gz, tar.zst, zip; "-" a tar on standard output)
+ * with a manifest.jsonl; and the --report JSON lines. Files and archives are
+ * written through temporary files and renamed, so nothing half-written is
+ * ever left under a final name. sink_put() and sink_close() may block on
+ * disk: call them from a worker thread, one at a time. */
 #ifndef SAVEPAGE_SINK_H
 #define SAVEPAGE_SINK_H
 
+#include <stdbool.h>
 #include <stddef.h>
+#include <time.h>
 
 #include "image.h"
+#include "util.h"
+
+enum sink_kind {
+	SINK_STDOUT,  /* one image on standard output */
+	SINK_FILE,    /* one image to path */
+	SINK_DIR,     /* files under path (NULL: the current directory) */
+	SINK_ARCHIVE, /* entries of the archive at path ("-": tar on stdout) */
+};
+
+#define SINK_DEFAULT_NAME "{host}{path}-{hash}.{ext}"
+
+struct sink_opts {
+	enum sink_kind kind;
+	const char *path;
+	const char *name_template; /* NULL: SINK_DEFAULT_NAME */
+	const char *report_path;   /* NULL: no report; "-": standard output */
+	bool print_names;          /* print each saved file's name on stderr */
+};
+
+/* One URL's outcome, handed to the sink (which takes the image). */
+struct sink_item {
+	char *url;        /* normalised, or NULL if it was invalid */
+	char *input;      /* as given */
+	int line;         /* input line (or argument position), from 1 */
+	const char *options_key;
+	enum image_format format;
+	bool ok;
+	int code;         /* SavePage error code when !ok */
+	char *message;
+	int http_status;
+	struct buf image;
+	int width, height;
+	double seconds;
+	time_t rendered_at;
+	int attempts;
+	/* set by sink_put */
+	char *file;       /* the file or entry name written */
+	char *write_err;  /* writing failed: the reason */
+};
+
+struct sink;
+
+/* Checks that the archive type is known; returns 0 or -1 with *err. */
+int sink_archive_check(const char *path, char **err);
+struct sink *sink_open(const struct sink_opts *o, char **err);
+/* Writes the image (if ok) and the report/manifest line. 0 or -1. */
+int sink_put(struct sink *s, struct sink_item *it);
+/* Adds the manifest, closes and renames the archive, closes the report.
+ * Frees the sink. 0 or -1 with *err. */
+int sink_close(struct sink *s, char **err);
+void sink_item_free(struct sink_item *it);
+
+/* Expands a name template for item it (fields {host} {path} {hash} {n} {w}
+ * {h} {ext}) into a safe relative path: no "..", no leading "/", no control
+ * characters. Caller frees. */
+char *sink_expand_name(const char *tmpl, const struct sink_item *it);
 
 /* Writes data to path through a temporary file in the same directory and a
  * rename. Returns 0, or -1 with *err set (caller frees). */
 int sink_write_file(const char *path, const void *data, size_t len, char **err);
-/* Writes data to standard output and flushes. Returns 0 or -1 with *err. */
-int sink_write_stdout(const void *data, size_t len, char **err);
-/* A file-system-safe default name for url: {host}{path}-{hash}.{ext}, where
- * hash is a short digest of the URL and options_key. Caller frees. */
-char *sink_default_name(const char *url, const char *options_key, enum image_format f);
 /* Removes temporary files still being written (from a signal handler). */
 void sink_abort_temp(void);
 

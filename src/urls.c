@@ -3,6 +3,8 @@
 #include "urls.h"
 
 #include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -222,4 +224,39 @@ int cookie_split(const char *s, struct strlist *names, struct strlist *values, c
 bad:
 	*why = "a cookie holds a character cookies cannot (control, comma, or a blank in a name)";
 	return -1;
+}
+
+int url_read_lines(const char *path, void (*cb)(void *ud, const char *line, int lineno),
+		   void *ud, char **err)
+{
+	FILE *f = strcmp(path, "-") ? fopen(path, "re") : stdin;
+	if (!f) {
+		*err = xasprintf("%s: %s", path, strerror(errno));
+		return -1;
+	}
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t n;
+	int lineno = 0;
+	while ((n = getline(&line, &cap, f)) >= 0) {
+		lineno++;
+		char *s = line;
+		while (isspace((unsigned char)*s))
+			s++;
+		char *e = s + strlen(s);
+		while (e > s && isspace((unsigned char)e[-1]))
+			*--e = '\0';
+		if (!*s || *s == '#')
+			continue;
+		cb(ud, s, lineno);
+	}
+	int rc = 0;
+	if (ferror(f)) {
+		*err = xasprintf("%s: %s", path, strerror(errno));
+		rc = -1;
+	}
+	free(line);
+	if (f != stdin)
+		fclose(f);
+	return rc;
 }

@@ -15,6 +15,12 @@ char *url_origin(const char *url);
 /* For a normalised URL: the host (caller frees); "" for file URLs. */
 char *url_host(const char *url);
 
+/* Calls cb for each URL line of path ("-": standard input): blank lines and
+ * lines starting with '#' are skipped, blanks around a URL trimmed. lineno
+ * counts from 1. Returns 0, or -1 with *err set (caller frees). */
+int url_read_lines(const char *path, void (*cb)(void *ud, const char *line, int lineno),
+		   void *ud, char **err);
+
 /* Splits a Cookie string "name=value; name2=value2" into pairs with blanks
  * trimmed. Returns the number of pairs, or -1 with *why set (static) when a
  * part is not name=value or holds characters a cookie cannot. */

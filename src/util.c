@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
+#include <openssl/evp.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -97,6 +98,11 @@ void buf_appendf(struct buf *b, const char *fmt, ...)
 		oom(strlen(fmt));
 	buf_append(b, s, (size_t)n);
 	free(s);
+}
+
+void buf_puts(struct buf *b, const char *s)
+{
+	buf_append(b, s, strlen(s));
 }
 
 void buf_reset(struct buf *b)
@@ -219,4 +225,80 @@ uint64_t hash64(const void *p, size_t n, uint64_t seed)
 		h *= 1099511628211ULL;
 	}
 	return h;
+}
+
+static size_t strset_slot(char *const *slots, size_t cap, const char *str)
+{
+	size_t i = (size_t)hash64(str, strlen(str), 0) & (cap - 1);
+	while (slots[i] && strcmp(slots[i], str))
+		i = (i + 1) & (cap - 1);
+	return i;
+}
+
+bool strset_has(const struct strset *s, const char *str)
+{
+	return s->cap && s->slots[strset_slot(s->slots, s->cap, str)];
+}
+
+bool strset_add(struct strset *s, const char *str)
+{
+	if ((s->count + 1) * 2 > s->cap) {
+		size_t cap = s->cap ? s->cap * 2 : 64;
+		char **slots = xcalloc(cap, sizeof *slots);
+		for (size_t i = 0; i < s->cap; i++)
+			if (s->slots[i])
+				slots[strset_slot(slots, cap, s->slots[i])] = s->slots[i];
+		free(s->slots);
+		s->slots = slots;
+		s->cap = cap;
+	}
+	size_t i = strset_slot(s->slots, s->cap, str);
+	if (s->slots[i])
+		return false;
+	s->slots[i] = xstrdup(str);
+	s->count++;
+	return true;
+}
+
+void strset_free(struct strset *s)
+{
+	for (size_t i = 0; i < s->cap; i++)
+		free(s->slots[i]);
+	free(s->slots);
+	s->slots = NULL;
+	s->cap = s->count = 0;
+}
+
+static void digest_hex(const EVP_MD *md, const void *data, size_t len, char *out)
+{
+	unsigned char d[EVP_MAX_MD_SIZE];
+	unsigned int n = 0;
+	EVP_Digest(data, len, d, &n, md, NULL);
+	for (unsigned int i = 0; i < n; i++)
+		sprintf(out + 2 * i, "%02x", d[i]);
+	out[2 * n] = '\0';
+}
+
+void sha256_hex(const void *data, size_t len, char out[65])
+{
+	digest_hex(EVP_sha256(), data, len, out);
+}
+
+void md5_hex(const void *data, size_t len, char out[33])
+{
+	digest_hex(EVP_md5(), data, len, out);
+}
+
+void buf_append_json_str(struct buf *b, const char *s)
+{
+	buf_append(b, "\"", 1);
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		if (*p == '"' || *p == '\\')
+			buf_appendf(b, "\\%c", *p);
+		else if (*p < 0x20)
+			buf_appendf(b, "\\u%04x", *p);
+		else
+			buf_append(b, p, 1);
+	}
+	buf_append(b, "\"", 1);
 }

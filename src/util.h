@@ -2,6 +2,7 @@
 #ifndef SAVEPAGE_UTIL_H
 #define SAVEPAGE_UTIL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -25,6 +26,7 @@ struct buf {
 void buf_reserve(struct buf *b, size_t extra);
 void buf_append(struct buf *b, const void *p, size_t n);
 void buf_appendf(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void buf_puts(struct buf *b, const char *s);
 void buf_reset(struct buf *b);
 void buf_free(struct buf *b);
 
@@ -42,5 +44,23 @@ int read_file(const char *path, struct buf *b);
 
 /* Lower-case hex SHA-less short digest (FNV-1a 64) of a string. */
 uint64_t hash64(const void *p, size_t n, uint64_t seed);
+
+/* A set of strings (open addressing); for de-duplication and names. */
+struct strset {
+	char **slots;
+	size_t cap, count;
+};
+/* Adds s; returns true if it was new. */
+bool strset_add(struct strset *s, const char *str);
+bool strset_has(const struct strset *s, const char *str);
+void strset_free(struct strset *s);
+
+/* SHA-256 of data as 64 lower-case hex digits plus NUL. */
+void sha256_hex(const void *data, size_t len, char out[65]);
+/* MD5 of data as 32 lower-case hex digits plus NUL. */
+void md5_hex(const void *data, size_t len, char out[33]);
+
+/* Appends s to b as a JSON string literal, quotes included. */
+void buf_append_json_str(struct buf *b, const char *s);
 
 #endif

@@ -37,8 +37,8 @@ compare "bash completion (short)" "$T/bash.short" "$T/short"
 check "bash completion parses" bash -n "$top_srcdir/completions/savepage.bash"
 
 # zsh: the option specs of _arguments.
-grep -oE "(^|[{,'*])--?[a-zA-Z][a-z-]*[=+]?" "$top_srcdir/completions/_savepage" |
-	sed "s/^[{,'*]//; s/[=+]$//" | sort -u >"$T/zsh.all"
+grep -oE "(^|[{,'*)])--?[a-zA-Z][a-z-]*[=+]?" "$top_srcdir/completions/_savepage" |
+	sed "s/^[{,'*)]//; s/[=+]$//" | sort -u >"$T/zsh.all"
 grep -- '^--' "$T/zsh.all" | sort -u >"$T/zsh.long"
 grep -v -- '^--' "$T/zsh.all" | sort -u >"$T/zsh.short"
 compare "zsh completion (long)" "$T/zsh.long" "$T/long"

@@ -30,12 +30,23 @@ check "no output file after failures" test ! -e "$T/x.png"
 
 # A server that never answers: 490 after --timeout, no file, no long wait.
 start=$(date +%s)
-sp --timeout 2 -o "$T/x.png" "$BASE/hang"
+sp --timeout 2 --retries 0 -o "$T/x.png" "$BASE/hang"
 elapsed=$(($(date +%s) - start))
 expect_rc 1
 expect_err "$BASE/hang: 490 timed out after 2 s"
 check "--timeout 2 on a hanging server returned in ${elapsed}s" test "$elapsed" -lt 4
 check "no output file after a timeout" test ! -e "$T/x.png"
+# A timeout is transient: tried again once by default, --retries 2 twice more.
+: >"$T/requests.jsonl"
+sp --timeout 1 -o "$T/x.png" "$BASE/hang"
+expect_rc 1
+check "one retry by default ($(grep -c '"/hang"' "$T/requests.jsonl") requests)" test "$(grep -c '"/hang"' "$T/requests.jsonl")" = 2
+: >"$T/requests.jsonl"
+sp --timeout 1 --retries 2 -o "$T/x.png" "$BASE/hang"
+check "--retries 2 ($(grep -c '"/hang"' "$T/requests.jsonl") requests)" test "$(grep -c '"/hang"' "$T/requests.jsonl")" = 3
+# A name that does not resolve is not transient: asked for once.
+sp --retries 3 -v -o "$T/x.png" "http://nonexistent.invalid/"
+check "no retry for a DNS failure" sh -c "! grep -q 'trying again' '$T/err'"
 
 # A page whose load never fires is shot as it stands, with a warning.
 sp --timeout 2 -o "$T/never.png" "$BASE/neverload.html"

@@ -47,22 +47,71 @@ int main(void)
 	CHECK(hash64("a", 1, 0) == hash64("a", 1, 0));
 	CHECK(hash64("a", 1, 0) != hash64("a", 1, 1));
 
-	char *n = sink_default_name("https://example.org/a/b.html?x=1", "k", IMAGE_JPEG);
+	/* Names from templates. */
+	struct sink_item it = { 0 };
+	it.url = (char *)"https://example.org/a/b.html?x=1";
+	it.options_key = "k";
+	it.format = IMAGE_JPEG;
+	it.line = 7;
+	it.width = 800;
+	it.height = 600;
+	char *n = sink_expand_name(SINK_DEFAULT_NAME, &it);
 	CHECK(strncmp(n, "example.org_a_b.html-", 21) == 0);
 	CHECK(strlen(n) == 21 + 8 + 4);
 	CHECK(strcmp(n + strlen(n) - 4, ".jpg") == 0);
-	char *n2 = sink_default_name("https://example.org/a/b.html?x=1", "other", IMAGE_JPEG);
+	it.options_key = "other";
+	char *n2 = sink_expand_name(SINK_DEFAULT_NAME, &it);
 	CHECK(strcmp(n, n2) != 0); /* options change the hash */
 	free(n2);
 	free(n);
-	n = sink_default_name("https://example.org/", NULL, IMAGE_PNG);
+	n = sink_expand_name("{n}-{w}x{h}.{ext}", &it);
+	CHECK_STR(n, "7-800x600.jpg");
+	free(n);
+	n = sink_expand_name("shots/{host}/{n}.{ext}", &it);
+	CHECK_STR(n, "shots/example.org/7.jpg");
+	free(n);
+	n = sink_expand_name("/abs/../../{host}/./x{unknown}.{ext}", &it);
+	CHECK_STR(n, "abs/example.org/x_unknown_.jpg");
+	free(n);
+	it.url = (char *)"https://example.org/";
+	it.format = IMAGE_PNG;
+	n = sink_expand_name(SINK_DEFAULT_NAME, &it);
 	CHECK(strncmp(n, "example.org-", 12) == 0 && strstr(n, ".png"));
 	free(n);
-	n = sink_default_name("http://[::1]:8080/../../etc/passwd", NULL, IMAGE_PNG);
+	it.url = (char *)"http://[::1]:8080/../../etc/passwd";
+	n = sink_expand_name(SINK_DEFAULT_NAME, &it);
 	CHECK(strchr(n, '/') == NULL && n[0] != '.' && !strstr(n, ".."));
 	free(n);
-	n = sink_default_name("file:///", NULL, IMAGE_PNG);
+	it.url = (char *)"http://h/\x01\x1b[31m";
+	n = sink_expand_name("{path}", &it);
+	for (char *q = n; *q; q++)
+		CHECK((unsigned char)*q >= 0x20);
+	free(n);
+	n = sink_expand_name("..", &it);
 	CHECK(strncmp(n, "page-", 5) == 0);
 	free(n);
+
+	/* Sets. */
+	struct strset set = { 0 };
+	char key[32];
+	for (int i = 0; i < 1000; i++) {
+		snprintf(key, sizeof key, "k%d", i);
+		CHECK(strset_add(&set, key));
+	}
+	CHECK(!strset_add(&set, "k999") && strset_has(&set, "k0") && !strset_has(&set, "k1000"));
+	CHECK(set.count == 1000);
+	strset_free(&set);
+
+	/* Digests and JSON strings. */
+	char hex[65];
+	sha256_hex("abc", 3, hex);
+	CHECK_STR(hex, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+	char m5[33];
+	md5_hex("", 0, m5);
+	CHECK_STR(m5, "d41d8cd98f00b204e9800998ecf8427e");
+	struct buf j = { 0 };
+	buf_append_json_str(&j, "a\"b\\c\n\x01");
+	CHECK_STR((char *)j.data, "\"a\\\"b\\\\c\\u000a\\u0001\"");
+	buf_free(&j);
 	return unit_done();
 }
