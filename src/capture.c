@@ -14,8 +14,13 @@
 /* Chrome repeats content past 16384 device pixels in one capture: taller
  * pages are shot in tiles of this height and stitched. */
 #define TILE_HEIGHT 8192
-/* After --timeout, how long the shot itself may still take. */
-#define SHOOT_GRACE_MS 10000
+/* After --timeout, how long the shot itself may still take: a quarter of
+ * the timeout, at least 1 s and at most 10 s. */
+static int shoot_grace_ms(const struct capture_opts *o)
+{
+	int g = o->timeout_ms / 4;
+	return g < 1000 ? 1000 : g > 10000 ? 10000 : g;
+}
 
 enum cap_state {
 	ST_CONTEXT,  /* creating the browser context */
@@ -304,7 +309,7 @@ static void cap_shoot(struct capture *cap)
 		}
 	}
 	cdp_send(cap->conn, cap->session_id, "Page.captureScreenshot", p,
-		 o->timeout_ms + SHOOT_GRACE_MS, on_screenshot, cap);
+		 o->timeout_ms + shoot_grace_ms(cap->o), on_screenshot, cap);
 }
 
 static void on_metrics(void *ud, const cJSON *result, const char *error)
@@ -342,7 +347,7 @@ static void cap_after_wait(struct capture *cap)
 	if (cap->o->fullpage) {
 		cap->state = ST_METRICS;
 		cdp_send(cap->conn, cap->session_id, "Page.getLayoutMetrics", NULL,
-			 cap->o->timeout_ms + SHOOT_GRACE_MS, on_metrics, cap);
+			 cap->o->timeout_ms + shoot_grace_ms(cap->o), on_metrics, cap);
 	} else {
 		cap_shoot(cap);
 	}
@@ -378,18 +383,18 @@ static void on_deadline(void *ud)
 			log_warn("%s: the page did not finish loading within %d s; capturing it "
 				 "as it stands",
 				 cap->url, secs);
-			cdp_timer_start(cap->loop, &cap->deadline, SHOOT_GRACE_MS, on_deadline, cap);
+			cdp_timer_start(cap->loop, &cap->deadline, shoot_grace_ms(cap->o), on_deadline, cap);
 			cap_after_wait(cap);
 			return;
 		case ST_DELAY:
 			log_warn("%s: --delay cut short by --timeout %d s", cap->url, secs);
 			cdp_timer_stop(&cap->delay);
-			cdp_timer_start(cap->loop, &cap->deadline, SHOOT_GRACE_MS, on_deadline, cap);
+			cdp_timer_start(cap->loop, &cap->deadline, shoot_grace_ms(cap->o), on_deadline, cap);
 			cap_after_wait(cap);
 			return;
 		case ST_METRICS:
 		case ST_SHOOT:
-			cdp_timer_start(cap->loop, &cap->deadline, SHOOT_GRACE_MS, on_deadline, cap);
+			cdp_timer_start(cap->loop, &cap->deadline, shoot_grace_ms(cap->o), on_deadline, cap);
 			return;
 		default:
 			cap_fail(cap, CAPTURE_E_RENDER, true, "timed out after %d s: no response", secs);
@@ -441,7 +446,7 @@ static void cap_setup_and_navigate(struct capture *cap)
 {
 	const struct capture_opts *o = cap->o;
 	const char *sid = cap->session_id;
-	int t = o->timeout_ms + SHOOT_GRACE_MS;
+	int t = o->timeout_ms + shoot_grace_ms(cap->o);
 	cJSON *p;
 
 	cap->setup_pending = 0;
@@ -537,7 +542,7 @@ static void cap_navigate(struct capture *cap)
 {
 	cJSON *p = cJSON_CreateObject();
 	cJSON_AddStringToObject(p, "url", cap->url);
-	cdp_send(cap->conn, cap->session_id, "Page.navigate", p, cap->o->timeout_ms + SHOOT_GRACE_MS,
+	cdp_send(cap->conn, cap->session_id, "Page.navigate", p, cap->o->timeout_ms + shoot_grace_ms(cap->o),
 		 on_navigate, cap);
 }
 

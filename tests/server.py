@@ -8,6 +8,12 @@ the browser sent. A few paths behave badly on purpose:
   /hang              never answers (until the server stops)
   /beacon?...        204, for pages that report what they saw
   /pixel.png         a 1x1 PNG (third-party resource)
+  /slow?ms=N&c=COLOR answers after N ms with a page of that colour; the log
+                     records how many /slow requests were in flight at once
+  /crash-once?key=K  the first time for K: a page that exhausts its memory
+                     (with a small --js-flags heap its renderer crashes);
+                     after that a green page
+  /page/ANYTHING     a small page whose colour comes from the path
 """
 import argparse
 import json
@@ -16,6 +22,7 @@ import socketserver
 import sys
 import threading
 import time
+import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 PNG_1x1 = bytes.fromhex(
@@ -33,9 +40,10 @@ class Handler(BaseHTTPRequestHandler):
     def log_message(self, fmt, *args):
         pass
 
-    def record(self):
+    def record(self, **extra):
         entry = {"path": self.path, "host": self.headers.get("Host", ""),
                  "headers": {k.lower(): v for k, v in self.headers.items()}}
+        entry.update(extra)
         with self.server.log_lock:
             with open(self.server.log_path, "a") as f:
                 f.write(json.dumps(entry) + "\n")
@@ -53,8 +61,41 @@ class Handler(BaseHTTPRequestHandler):
         self.do_GET()
 
     def do_GET(self):
-        self.record()
         path = self.path.split("?", 1)[0]
+        query = dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(self.path).query))
+        if path == "/slow":
+            with self.server.count_lock:
+                self.server.inflight += 1
+                now = self.server.inflight
+            self.record(inflight=now)
+            try:
+                time.sleep(int(query.get("ms", "500")) / 1000.0)
+                color = query.get("c", "#3366cc")
+                body = ("<html><body style='margin:0;background:%s'><p>slow %s</p>"
+                        "</body></html>" % (color, query.get("ms"))).encode()
+                return self.send(200, body)
+            finally:
+                with self.server.count_lock:
+                    self.server.inflight -= 1
+        self.record()
+        if path == "/crash-once":
+            key = query.get("key", "")
+            with self.server.count_lock:
+                first = key not in self.server.crashed
+                self.server.crashed.add(key)
+            if first:
+                body = (b"<html><body><script>var a = [];"
+                        b"for (;;) a.push(new Array(1e6).fill(Math.random()));"
+                        b"</script></body></html>")
+            else:
+                body = b"<html><body style='margin:0;background:#00ff00'>ok</body></html>"
+            return self.send(200, body)
+        if path.startswith("/page/"):
+            n = sum(path.encode()) % 200
+            body = ("<html><head><title>%s</title></head><body style='margin:0;"
+                    "background:rgb(%d,%d,%d)'><h1>%s</h1></body></html>"
+                    % (path, n, 255 - n, 128, path)).encode()
+            return self.send(200, body)
         if path.startswith("/status/"):
             code = int(path.split("/")[2])
             body = ("<html><body style='margin:0;background:#ff8000'>"
@@ -87,19 +128,30 @@ class Handler(BaseHTTPRequestHandler):
         return self.send(200, body, TYPES.get(os.path.splitext(full)[1], "application/octet-stream"))
 
 
+class Server(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+
+    def handle_error(self, request, client_address):
+        # A browser killed mid-request (the tests do that) is not a server error.
+        if not isinstance(sys.exc_info()[1], (BrokenPipeError, ConnectionResetError)):
+            super().handle_error(request, client_address)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--root", required=True)
     ap.add_argument("--port-file", required=True)
     ap.add_argument("--log", required=True)
     args = ap.parse_args()
-    ThreadingHTTPServer.daemon_threads = True
-    ThreadingHTTPServer.allow_reuse_address = True
-    srv = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    srv = Server(("127.0.0.1", 0), Handler)
     srv.root = os.path.abspath(args.root)
     srv.log_path = args.log
     srv.log_lock = threading.Lock()
     srv.stopping = False
+    srv.count_lock = threading.Lock()
+    srv.inflight = 0
+    srv.crashed = set()
     open(args.log, "w").close()
     tmp = args.port_file + ".tmp"
     with open(tmp, "w") as f:
