@@ -102,7 +102,7 @@ static const struct opt_def opt_table[] = {
 	{ OPT_REPORT, "report", 0, ARG_STRING, "FILE", 0, 0, NULL,
 	  "JSON lines, one per URL as it finishes ('-' standard output)", false, true },
 	{ OPT_JOBS, "jobs", 'j', ARG_UINT, "N", 1, 64, "Work",
-	  "parallel workers: tabs per browser (default 3)", false, false },
+	  "parallel workers: tabs per browser (default: 3 per core, 2 to 16)", false, false },
 	{ OPT_TIMEOUT, "timeout", 0, ARG_SECONDS, "SECONDS", 0.1, 86400, NULL,
 	  "limit for load + delay + capture of a URL (default 30)", false, false },
 	{ OPT_RETRIES, "retries", 0, ARG_UINT, "N", 0, 10, NULL,
