@@ -6,12 +6,24 @@ _savepage() {
 	cur=${COMP_WORDS[COMP_CWORD]}
 	prev=${COMP_WORDS[COMP_CWORD-1]}
 
+	if [[ $COMP_CWORD -eq 1 && cache == "$cur"* ]]; then
+		COMPREPLY=(cache)
+	fi
+	if [[ ${COMP_WORDS[1]} == cache ]]; then
+		if [[ $COMP_CWORD -eq 2 ]]; then
+			COMPREPLY=($(compgen -W 'list prune clear path' -- "$cur"))
+		else
+			COMPREPLY=($(compgen -W '--cache-dir --max-size --older-than' -- "$cur"))
+		fi
+		return
+	fi
+
 	case $prev in
 	-f | --format)
 		COMPREPLY=($(compgen -W 'jpeg png' -- "$cur"))
 		return
 		;;
-	-o | --output | -i | --input | -a | --archive | --report)
+	-o | --output | -i | --input | -a | --archive | --report | --cache-dir)
 		COMPREPLY=($(compgen -f -- "$cur"))
 		return
 		;;
@@ -21,20 +33,21 @@ _savepage() {
 		;;
 	-W | --width | -H | --height | -d | --delay | -q | --quality | -A | --user-agent | \
 	-L | --accept-language | -b | --cookie | --timeout | --browser-arg | -n | --name | \
-	-j | --jobs | --retries | --browser-url)
+	-j | --jobs | --retries | --browser-url | -T | --thumb-width | -r | --refresh)
 		return
 		;;
 	esac
 
 	if [[ $cur == -* ]]; then
-		local opts='--width --height --fullpage --delay --format --quality --user-agent
-			--accept-language --cookie --input --output --name --archive --report --jobs
-			--timeout --retries --fail-on-http-error --browser --browser-arg --browser-url
-			--verbose --quiet --progress --no-progress --version --help
-			-W -H -F -d -f -q -A -L -b -i -o -n -a -j -v -s -V -h'
+		local opts='--width --height --fullpage --thumb-width --delay --format --quality
+			--user-agent --accept-language --cookie --input --output --name --archive --report
+			--jobs --timeout --retries --fail-on-http-error --browser --browser-arg --browser-url
+			--refresh --cache-dir --no-cache --verbose --quiet --progress --no-progress
+			--version --help
+			-W -H -F -T -d -f -q -A -L -b -i -o -n -a -j -r -v -s -V -h'
 		COMPREPLY=($(compgen -W "$opts" -- "$cur"))
 		return
 	fi
-	COMPREPLY=($(compgen -f -- "$cur"))
+	COMPREPLY+=($(compgen -f -- "$cur"))
 }
 complete -F _savepage savepage

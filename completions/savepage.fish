@@ -1,8 +1,11 @@
 # fish completion for savepage
 
+complete -c savepage -n '__fish_is_first_arg' -a cache -d 'cache housekeeping'
+complete -c savepage -n '__fish_seen_subcommand_from cache' -a 'list prune clear path'
 complete -c savepage -s W -l width -x -d 'viewport width in CSS pixels'
 complete -c savepage -s H -l height -x -d 'viewport height in CSS pixels'
 complete -c savepage -s F -l fullpage -d 'capture the whole page'
+complete -c savepage -s T -l thumb-width -x -d 'resize to this width'
 complete -c savepage -s d -l delay -x -d 'seconds to wait after load'
 complete -c savepage -s f -l format -x -a 'jpeg png' -d 'image format'
 complete -c savepage -s q -l quality -x -d 'JPEG quality 1-100'
@@ -21,6 +24,9 @@ complete -c savepage -l fail-on-http-error -d 'treat HTTP 4xx/5xx pages as failu
 complete -c savepage -l browser -r -F -d 'Chrome/Chromium binary'
 complete -c savepage -l browser-arg -x -d 'extra flag for the browser'
 complete -c savepage -l browser-url -x -d 'use a running browser'
+complete -c savepage -s r -l refresh -x -d 're-render cached images older than this'
+complete -c savepage -l cache-dir -r -a '(__fish_complete_directories)' -d 'the cache directory'
+complete -c savepage -l no-cache -d 'neither read nor write the cache'
 complete -c savepage -s v -l verbose -d 'say more'
 complete -c savepage -s s -l quiet -d 'print nothing but errors'
 complete -c savepage -l progress -d 'show a progress line'

@@ -171,35 +171,81 @@ static const char *json_str(const cJSON *obj, const char *name)
 
 /* ---- the steps ---- */
 
+/* The last step of a capture that needs our own image work: stitching the
+ * tiles of a tall page, making a thumbnail, or both. */
 struct stitch {
 	struct capture *cap;
-	struct buf *tiles;
+	struct buf *tiles; /* one, or the tiles of a tall page */
 	int ntiles, width, height;
+	int thumb_width;   /* 0: none */
 	enum image_format format;
 	int quality;
 	struct buf out;
+	int out_w, out_h;
 	char *err;
 };
 
-/* On a worker thread: decode the tiles, put them together, encode once. */
+/* On a worker thread: decode, put together, shrink, encode once. */
 static void stitch_work(void *arg)
 {
 	struct stitch *st = arg;
-	struct image *canvas = image_new(st->width, st->height);
-	for (int i = 0; i < st->ntiles && !st->err; i++) {
-		char *err = NULL;
-		struct image *tile = image_decode(st->tiles[i].data, st->tiles[i].len, &err);
-		if (!tile) {
-			st->err = xasprintf("tile %d: %s", i + 1, err);
-			free(err);
-			break;
+	struct image *img = NULL;
+	char *err = NULL;
+	if (st->ntiles == 1) {
+		/* A thumbnail of one shot: let the JPEG decoder shrink what it can in
+		 * the DCT, leaving at least two source pixels per output pixel. */
+		img = image_decode_min_width(st->tiles[0].data, st->tiles[0].len,
+					     st->thumb_width * 2, &err);
+		if (!img) {
+			st->err = err;
+			return;
 		}
-		image_paste(canvas, tile, i * TILE_HEIGHT);
-		image_free(tile);
+	} else {
+		img = image_new(st->width, st->height);
+		for (int i = 0; i < st->ntiles; i++) {
+			struct image *tile = image_decode(st->tiles[i].data, st->tiles[i].len, &err);
+			if (!tile) {
+				st->err = xasprintf("tile %d: %s", i + 1, err);
+				free(err);
+				image_free(img);
+				return;
+			}
+			image_paste(img, tile, i * TILE_HEIGHT);
+			image_free(tile);
+		}
 	}
-	if (!st->err && image_encode(canvas, st->format, st->quality, &st->out, &st->err) < 0)
+	if (st->thumb_width && st->thumb_width < img->width) {
+		struct image *small = image_resize(img, st->thumb_width);
+		image_free(img);
+		img = small;
+	}
+	st->out_w = img->width;
+	st->out_h = img->height;
+	if (image_encode(img, st->format, st->quality, &st->out, &st->err) < 0)
 		buf_free(&st->out);
-	image_free(canvas);
+	image_free(img);
+}
+
+static void stitch_done(void *arg);
+
+static void cap_finish_image(struct capture *cap, int ntiles)
+{
+	struct stitch *st = xcalloc(1, sizeof *st);
+	st->cap = cap;
+	st->tiles = cap->tiles;
+	st->ntiles = ntiles;
+	st->width = cap->o->width;
+	st->height = cap->page_height;
+	st->thumb_width = cap->o->thumb_width;
+	st->format = cap->o->format;
+	st->quality = cap->o->quality;
+	cap->state = ST_STITCH;
+	if (cap->o->cpu) {
+		workq_submit(cap->o->cpu, stitch_work, stitch_done, st);
+	} else {
+		stitch_work(st);
+		stitch_done(st);
+	}
 }
 
 static void stitch_done(void *arg)
@@ -212,8 +258,8 @@ static void stitch_done(void *arg)
 		buf_free(&cap->res.image);
 		cap->res.image = st->out;
 		st->out = (struct buf){ 0 };
-		cap->res.width = st->width;
-		cap->res.height = st->height;
+		cap->res.width = st->out_w;
+		cap->res.height = st->out_h;
 		cap_finish(cap);
 	}
 	buf_free(&st->out);
@@ -238,6 +284,14 @@ static void on_screenshot(void *ud, const cJSON *result, const char *error)
 	}
 	if (!cap->res.rendered_at)
 		cap->res.rendered_at = time(NULL);
+	if (!cap->tiles && cap->o->thumb_width) {
+		/* One shot to shrink: our own work, off the loop. */
+		cap->tiles = xcalloc(1, sizeof *cap->tiles);
+		cap->tiles_total = 1;
+		cap->tiles[0] = img;
+		cap_finish_image(cap, 1);
+		return;
+	}
 	if (!cap->tiles) {
 		/* One shot: Chrome's encoding is the result. */
 		int w = 0, h = 0;
@@ -259,21 +313,7 @@ static void on_screenshot(void *ud, const cJSON *result, const char *error)
 		return;
 	}
 	/* Every tile is in: put them together off the loop. */
-	struct stitch *st = xcalloc(1, sizeof *st);
-	st->cap = cap;
-	st->tiles = cap->tiles;
-	st->ntiles = cap->tiles_total;
-	st->width = cap->o->width;
-	st->height = cap->page_height;
-	st->format = cap->o->format;
-	st->quality = cap->o->quality;
-	cap->state = ST_STITCH;
-	if (cap->o->cpu) {
-		workq_submit(cap->o->cpu, stitch_work, stitch_done, st);
-	} else {
-		stitch_work(st);
-		stitch_done(st);
-	}
+	cap_finish_image(cap, cap->tiles_total);
 }
 
 static void add_clip(cJSON *p, int y, int w, int h)
@@ -324,6 +364,15 @@ static void cap_shoot(struct capture *cap)
 		cJSON_AddBoolToObject(p, "optimizeForSpeed", 1);
 		cJSON_AddBoolToObject(p, "captureBeyondViewport", 1);
 		add_clip(p, y, o->width, h);
+	} else if (o->thumb_width) {
+		/* Only a thumbnail is kept: the least data that loses nothing the
+		 * thumbnail can show, and a JPEG we can shrink while decoding. */
+		cJSON_AddStringToObject(p, "format", "jpeg");
+		cJSON_AddNumberToObject(p, "quality", 95);
+		if (o->fullpage && cap->page_height > o->height) {
+			cJSON_AddBoolToObject(p, "captureBeyondViewport", 1);
+			add_clip(p, 0, o->width, cap->page_height);
+		}
 	} else {
 		cJSON_AddStringToObject(p, "format", image_format_name(o->format));
 		if (o->format == IMAGE_JPEG)

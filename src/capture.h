@@ -28,6 +28,7 @@ struct capture_opts {
 	const char *accept_language; /* NULL: Chrome's */
 	const char *cookie;          /* NULL: none */
 	int timeout_ms;
+	int thumb_width;             /* 0: full size */
 	struct workq *cpu;           /* where tiles are stitched, off the loop */
 };
 

@@ -2,6 +2,7 @@
 
 #include "image.h"
 
+#include <math.h>
 #include <png.h>
 #include <stdlib.h>
 #include <string.h>
@@ -118,7 +119,7 @@ static struct image *decode_png(const void *data, size_t len, char **err)
 	return img;
 }
 
-static struct image *decode_jpeg(const void *data, size_t len, char **err)
+static struct image *decode_jpeg(const void *data, size_t len, int min_width, char **err)
 {
 	tjhandle tj = tjInitDecompress();
 	if (!tj) {
@@ -130,6 +131,23 @@ static struct image *decode_jpeg(const void *data, size_t len, char **err)
 	if (tjDecompressHeader3(tj, data, (unsigned long)len, &w, &h, &sub, &cs) < 0) {
 		*err = xasprintf("JPEG: %s", tjGetErrorStr2(tj));
 		goto out;
+	}
+	/* DCT scaling: decode straight to a smaller size when that is enough. */
+	if (min_width > 0) {
+		int n = 0;
+		tjscalingfactor *sf = tjGetScalingFactors(&n);
+		int best_w = w, best_h = h;
+		for (int i = 0; sf && i < n; i++) {
+			if (sf[i].num != 1 || (sf[i].denom != 2 && sf[i].denom != 4 && sf[i].denom != 8))
+				continue;
+			int sw = TJSCALED(w, sf[i]), sh = TJSCALED(h, sf[i]);
+			if (sw >= min_width && sw < best_w) {
+				best_w = sw;
+				best_h = sh;
+			}
+		}
+		w = best_w;
+		h = best_h;
 	}
 	img = image_new(w, h);
 	if (tjDecompress2(tj, data, (unsigned long)len, img->px, w, 0, h, TJPF_RGB,
@@ -151,7 +169,131 @@ struct image *image_decode(const void *data, size_t len, char **err)
 		*err = xstrdup("not a PNG or JPEG image");
 		return NULL;
 	}
-	return f == IMAGE_PNG ? decode_png(data, len, err) : decode_jpeg(data, len, err);
+	return f == IMAGE_PNG ? decode_png(data, len, err) : decode_jpeg(data, len, 0, err);
+}
+
+struct image *image_decode_min_width(const void *data, size_t len, int min_width, char **err)
+{
+	enum image_format f;
+	if (image_sniff(data, len, &f) < 0) {
+		*err = xstrdup("not a PNG or JPEG image");
+		return NULL;
+	}
+	return f == IMAGE_PNG ? decode_png(data, len, err) : decode_jpeg(data, len, min_width, err);
+}
+
+/* sRGB <-> linear light. */
+static float srgb_to_linear_lut[256];
+static unsigned char linear_to_srgb_lut[4097];
+
+static void init_luts(void)
+{
+	static int done;
+	if (done)
+		return;
+	for (int i = 0; i < 256; i++) {
+		double v = i / 255.0;
+		srgb_to_linear_lut[i] =
+			(float)(v <= 0.04045 ? v / 12.92 : pow((v + 0.055) / 1.055, 2.4));
+	}
+	for (int i = 0; i <= 4096; i++) {
+		double v = i / 4096.0;
+		double s = v <= 0.0031308 ? v * 12.92 : 1.055 * pow(v, 1 / 2.4) - 0.055;
+		long q = lround(s * 255.0);
+		linear_to_srgb_lut[i] = (unsigned char)(q < 0 ? 0 : q > 255 ? 255 : q);
+	}
+	done = 1;
+}
+
+static unsigned char to_srgb(float v)
+{
+	int i = (int)(v * 4096.0f + 0.5f);
+	return linear_to_srgb_lut[i < 0 ? 0 : i > 4096 ? 4096 : i];
+}
+
+int image_scaled_height(int w, int h, int tw)
+{
+	long th = lround((double)h * tw / (double)w);
+	return th < 1 ? 1 : (int)th;
+}
+
+/* For each output column, the source columns it covers and their weights. */
+struct span {
+	int first, count;
+	float *w;
+};
+
+static struct span *make_spans(int src, int dst)
+{
+	struct span *s = xcalloc((size_t)dst, sizeof *s);
+	double scale = (double)src / dst;
+	for (int o = 0; o < dst; o++) {
+		double a = o * scale, b = (o + 1) * scale;
+		int first = (int)floor(a), last = (int)ceil(b) - 1;
+		if (last >= src)
+			last = src - 1;
+		s[o].first = first;
+		s[o].count = last - first + 1;
+		s[o].w = xcalloc((size_t)s[o].count, sizeof *s[o].w);
+		for (int k = 0; k < s[o].count; k++) {
+			double lo = first + k, hi = lo + 1;
+			double cov = (hi < b ? hi : b) - (lo > a ? lo : a);
+			s[o].w[k] = (float)(cov / scale);
+		}
+	}
+	return s;
+}
+
+static void free_spans(struct span *s, int n)
+{
+	for (int i = 0; i < n; i++)
+		free(s[i].w);
+	free(s);
+}
+
+struct image *image_resize(const struct image *src, int width)
+{
+	init_luts();
+	int height = image_scaled_height(src->width, src->height, width);
+	struct image *dst = image_new(width, height);
+	struct span *hs = make_spans(src->width, width);
+	struct span *vs = make_spans(src->height, height);
+	size_t rowlen = (size_t)width * 3;
+	float *hrow = xcalloc(rowlen, sizeof *hrow);
+	float *acc = xcalloc(rowlen, sizeof *acc);
+	/* Output rows in order: each sums its source rows, resampled across. */
+	for (int oy = 0; oy < height; oy++) {
+		memset(acc, 0, rowlen * sizeof *acc);
+		for (int k = 0; k < vs[oy].count; k++) {
+			int sy = vs[oy].first + k;
+			float wy = vs[oy].w[k];
+			const unsigned char *row = src->px + (size_t)sy * (size_t)src->width * 3;
+			for (int ox = 0; ox < width; ox++) {
+				float r = 0, g = 0, b = 0;
+				const struct span *sp = &hs[ox];
+				const unsigned char *p = row + (size_t)sp->first * 3;
+				for (int j = 0; j < sp->count; j++, p += 3) {
+					float wx = sp->w[j];
+					r += wx * srgb_to_linear_lut[p[0]];
+					g += wx * srgb_to_linear_lut[p[1]];
+					b += wx * srgb_to_linear_lut[p[2]];
+				}
+				hrow[ox * 3] = r;
+				hrow[ox * 3 + 1] = g;
+				hrow[ox * 3 + 2] = b;
+			}
+			for (size_t i = 0; i < rowlen; i++)
+				acc[i] += wy * hrow[i];
+		}
+		unsigned char *out = dst->px + (size_t)oy * rowlen;
+		for (size_t i = 0; i < rowlen; i++)
+			out[i] = to_srgb(acc[i]);
+	}
+	free(hrow);
+	free(acc);
+	free_spans(hs, width);
+	free_spans(vs, height);
+	return dst;
 }
 
 static int encode_png(const struct image *img, struct buf *out, char **err)

@@ -3,14 +3,19 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
+#include "cachecmd.h"
 #include "log.h"
 #include "options.h"
 #include "pool.h"
 
 int main(int argc, char **argv)
 {
+	/* `savepage cache ...` is housekeeping, not a capture of https://cache/ */
+	if (argc > 1 && !strcmp(argv[1], "cache"))
+		return cachecmd_main(argc - 1, argv + 1);
 	struct settings s;
 	settings_init(&s);
 	int status;

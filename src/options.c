@@ -18,6 +18,7 @@ enum opt_id {
 	OPT_WIDTH = 1,
 	OPT_HEIGHT,
 	OPT_FULLPAGE,
+	OPT_THUMB_WIDTH,
 	OPT_DELAY,
 	OPT_FORMAT,
 	OPT_QUALITY,
@@ -34,6 +35,9 @@ enum opt_id {
 	OPT_BROWSER_URL,
 	OPT_PROGRESS,
 	OPT_NO_PROGRESS,
+	OPT_REFRESH,
+	OPT_CACHE_DIR,
+	OPT_NO_CACHE,
 	OPT_TIMEOUT,
 	OPT_FAIL_ON_HTTP_ERROR,
 	OPT_BROWSER,
@@ -47,7 +51,7 @@ enum opt_id {
 
 enum opt_arg {
 	ARG_NONE,    /* a switch */
-	ARG_UINT,    /* whole number within [min, max] */
+	ARG_INT,     /* whole number within [min, max] */
 	ARG_SECONDS, /* non-negative seconds, fractions allowed, up to max */
 	ARG_STRING,
 	ARG_FORMAT,
@@ -67,17 +71,20 @@ struct opt_def {
 };
 
 static const struct opt_def opt_table[] = {
-	{ OPT_WIDTH, "width", 'W', ARG_UINT, "N", 1, 16384, "Render options",
+	{ OPT_WIDTH, "width", 'W', ARG_INT, "N", 1, 16384, "Render options",
 	  "viewport width in CSS pixels (default 1440)", false, false },
-	{ OPT_HEIGHT, "height", 'H', ARG_UINT, "N", 1, 16384, NULL,
+	{ OPT_HEIGHT, "height", 'H', ARG_INT, "N", 1, 16384, NULL,
 	  "viewport height in CSS pixels (default 900)", false, false },
 	{ OPT_FULLPAGE, "fullpage", 'F', ARG_NONE, NULL, 0, 0, NULL,
 	  "capture the whole page, not just the viewport", false, false },
+	{ OPT_THUMB_WIDTH, "thumb-width", 'T', ARG_INT, "N", 1, 16384, NULL,
+	  "resize the screenshot to this width, aspect kept (default: full size)", false,
+	  false },
 	{ OPT_DELAY, "delay", 'd', ARG_SECONDS, "SECONDS", 0, 600, NULL,
 	  "wait this long after the page has loaded (default 0)", false, false },
 	{ OPT_FORMAT, "format", 'f', ARG_FORMAT, "jpeg|png", 0, 0, NULL,
 	  "image format (default: from the output file's extension, else jpeg)", false, false },
-	{ OPT_QUALITY, "quality", 'q', ARG_UINT, "N", 1, 100, NULL,
+	{ OPT_QUALITY, "quality", 'q', ARG_INT, "N", 1, 100, NULL,
 	  "JPEG quality 1-100 (default 80)", false, false },
 	{ OPT_USER_AGENT, "user-agent", 'A', ARG_STRING, "STRING", 0, 0, NULL,
 	  "User-Agent header and navigator.userAgent (default Chrome's)", false, false },
@@ -101,11 +108,11 @@ static const struct opt_def opt_table[] = {
 	  false, true },
 	{ OPT_REPORT, "report", 0, ARG_STRING, "FILE", 0, 0, NULL,
 	  "JSON lines, one per URL as it finishes ('-' standard output)", false, true },
-	{ OPT_JOBS, "jobs", 'j', ARG_UINT, "N", 1, 64, "Work",
+	{ OPT_JOBS, "jobs", 'j', ARG_INT, "N", 1, 64, "Work",
 	  "parallel workers: tabs per browser (default: 3 per core, 2 to 16)", false, false },
 	{ OPT_TIMEOUT, "timeout", 0, ARG_SECONDS, "SECONDS", 0.1, 86400, NULL,
 	  "limit for load + delay + capture of a URL (default 30)", false, false },
-	{ OPT_RETRIES, "retries", 0, ARG_UINT, "N", 0, 10, NULL,
+	{ OPT_RETRIES, "retries", 0, ARG_INT, "N", 0, 10, NULL,
 	  "retries of a URL after a transient failure (default 1)", false, false },
 	{ OPT_FAIL_ON_HTTP_ERROR, "fail-on-http-error", 0, ARG_NONE, NULL, 0, 0, NULL,
 	  "treat a page answering HTTP 4xx/5xx as a failure (default: capture it, warn)",
@@ -120,6 +127,13 @@ static const struct opt_def opt_table[] = {
 	  "use a running browser (ws://HOST:PORT/devtools/browser/ID or http://HOST:PORT) "
 	  "instead of launching one; repeatable: URLs are spread over all",
 	  false, false },
+	{ OPT_REFRESH, "refresh", 'r', ARG_INT, "SECONDS", -1, 2000000000, "Cache",
+	  "re-render a cached image older than this; -1 re-renders now (default 86400)", false,
+	  false },
+	{ OPT_CACHE_DIR, "cache-dir", 0, ARG_STRING, "DIR", 0, 0, NULL,
+	  "the cache (default $XDG_CACHE_HOME/savepage, else ~/.cache/savepage)", false, false },
+	{ OPT_NO_CACHE, "no-cache", 0, ARG_NONE, NULL, 0, 0, NULL,
+	  "neither read nor write the cache", false, false },
 	{ OPT_VERBOSE, "verbose", 'v', ARG_NONE, NULL, 0, 0, "General",
 	  "say more (repeatable)", false, false },
 	{ OPT_QUIET, "quiet", 's', ARG_NONE, NULL, 0, 0, NULL, "print nothing but errors", false,
@@ -162,6 +176,7 @@ void settings_init(struct settings *s)
 	s->timeout = 30;
 	s->retries = 1;
 	s->progress = -1;
+	s->refresh = 86400;
 }
 
 void settings_free(struct settings *s)
@@ -174,6 +189,7 @@ void settings_free(struct settings *s)
 	free(s->archive);
 	free(s->report);
 	free(s->browser);
+	free(s->cache_dir);
 	strlist_free(&s->browser_args);
 	strlist_free(&s->browser_urls);
 	strlist_free(&s->urls);
@@ -215,7 +231,7 @@ static int opt_apply(struct settings *s, const struct opt_def *d, const char *v,
 			return -1;
 		}
 		break;
-	case ARG_UINT: {
+	case ARG_INT: {
 		char *end;
 		errno = 0;
 		n = strtol(v, &end, 10);
@@ -251,6 +267,10 @@ static int opt_apply(struct settings *s, const struct opt_def *d, const char *v,
 	case OPT_WIDTH: s->width = (int)n; break;
 	case OPT_HEIGHT: s->height = (int)n; break;
 	case OPT_FULLPAGE: s->fullpage = on; break;
+	case OPT_THUMB_WIDTH: s->thumb_width = (int)n; break;
+	case OPT_REFRESH: s->refresh = n; break;
+	case OPT_CACHE_DIR: set_str(&s->cache_dir, v); break;
+	case OPT_NO_CACHE: s->no_cache = on; break;
 	case OPT_DELAY: s->delay = secs; break;
 	case OPT_FORMAT: s->format = fmt; s->format_set = true; break;
 	case OPT_QUALITY: s->quality = (int)n; break;
@@ -443,6 +463,14 @@ void options_dump(FILE *f)
 	}
 }
 
+int options_read_config(struct settings *s)
+{
+	char *path = options_config_path();
+	int rc = path ? config_load(s, path) : 0;
+	free(path);
+	return rc;
+}
+
 enum opt_status options_parse(struct settings *s, int argc, char **argv)
 {
 	/* The config file first, so that flags override it. */
@@ -533,6 +561,12 @@ enum opt_status options_parse(struct settings *s, int argc, char **argv)
 	if (s->urls.n == 0 && s->inputs.n == 0) {
 		log_err("no URL given");
 		log_err("usage: savepage [OPTION]... URL...  or  savepage [OPTION]... -i FILE");
+		st = OPT_USAGE;
+		goto out;
+	}
+	if (s->thumb_width && s->thumb_width >= s->width) {
+		log_err("--thumb-width %d: a thumbnail must be narrower than --width %d",
+			s->thumb_width, s->width);
 		st = OPT_USAGE;
 		goto out;
 	}

@@ -21,6 +21,7 @@ struct settings {
 	/* render */
 	int width, height;
 	bool fullpage;
+	int thumb_width; /* 0: off */
 	double delay; /* seconds */
 	enum image_format format;
 	bool format_set; /* --format given (else taken from -o's extension) */
@@ -41,6 +42,10 @@ struct settings {
 	char *browser;
 	struct strlist browser_args;
 	struct strlist browser_urls;
+	/* cache */
+	long refresh; /* seconds; -1: re-render now */
+	char *cache_dir;
+	bool no_cache;
 	/* general */
 	int verbose;
 	bool quiet;
@@ -62,6 +67,9 @@ void settings_free(struct settings *s);
 /* Reads the config file (unless SAVEPAGE_NO_CONFIG is set), then argv.
  * Reports problems itself on standard error. */
 enum opt_status options_parse(struct settings *s, int argc, char **argv);
+
+/* Reads the config file into s (flags not involved). 0, or -1 reported. */
+int options_read_config(struct settings *s);
 
 /* Writes --help text generated from the option table. */
 void options_help(FILE *f);

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "browser.h"
+#include "cache.h"
 #include "capture.h"
 #include "cdp.h"
 #include "log.h"
@@ -77,6 +78,10 @@ struct job {
 	int attempts;
 	struct capture *cap;
 	struct slot *slot;
+	char key[CACHE_KEY_LEN + 1]; /* cache key, when there is a cache */
+	int lock_fd;                 /* the entry's lock while we render it */
+	bool queued;                 /* waiting to be rendered */
+	bool entry_bad;              /* its cached image proved unusable: render */
 };
 
 struct slot {
@@ -113,6 +118,15 @@ struct pool {
 	struct sink *sink;
 	bool print_names;
 	bool no_browser;          /* every browser is dead */
+	bool browsers_started;
+	size_t render_left;       /* queued for rendering, not yet started */
+	struct cache *cache;
+	char *cache_options;      /* the pixel-changing options, for keys */
+	char *cache_options_shown; /* the same with secrets hashed */
+	size_t *waiting;          /* jobs whose entry another process renders */
+	size_t nwaiting;
+	struct cdp_timer wait_timer;
+	size_t from_cache;
 };
 
 /* ---- input ---- */
@@ -136,6 +150,7 @@ static void add_job(struct pool *p, struct strset *seen, const char *input, int 
 	j->url = url;
 	j->why_invalid = why;
 	j->line = line;
+	j->lock_fd = -1;
 }
 
 struct line_ctx {
@@ -173,12 +188,42 @@ static int pool_read_input(struct pool *p)
 struct delivery {
 	struct pool *p;
 	struct sink_item *it;
+	struct job *job;
+	bool from_cache; /* read the image from the cache first */
+	bool store;      /* store the rendered image in the cache first */
+	bool miss;       /* the cached entry was unusable after all */
+	char *cache_err;
 };
 
+static void queue_render(struct pool *p, struct job *j);
+
+/* On the writer thread: the cache, then the outputs. */
 static void delivery_work(void *arg)
 {
 	struct delivery *d = arg;
-	sink_put(d->p->sink, d->it);
+	struct pool *p = d->p;
+	struct sink_item *it = d->it;
+	if (d->from_cache) {
+		if (cache_read(p->cache, d->job->key, it->format, &it->image, &it->rendered_at,
+			       &it->width, &it->height, &it->http_status) < 0) {
+			d->miss = true;
+			return;
+		}
+		/* The page's status as it was rendered: the same rules apply. */
+		if (it->http_status >= 400 && p->s->fail_on_http_error) {
+			it->code = it->http_status;
+			it->message = xasprintf("the page answered HTTP %d (--fail-on-http-error)",
+						it->http_status);
+			buf_free(&it->image);
+		} else {
+			it->ok = true;
+		}
+	} else if (d->store && it->ok) {
+		cache_store(p->cache, d->job->key, it->format, it->url, p->cache_options_shown,
+			    it->image.data, it->image.len, it->width, it->height, it->http_status,
+			    it->rendered_at, &d->cache_err);
+	}
+	sink_put(p->sink, it);
 }
 
 static void delivery_done(void *arg)
@@ -186,6 +231,29 @@ static void delivery_done(void *arg)
 	struct delivery *d = arg;
 	struct pool *p = d->p;
 	struct sink_item *it = d->it;
+	if (d->job && d->job->lock_fd >= 0) {
+		cache_unlock(d->job->lock_fd);
+		d->job->lock_fd = -1;
+	}
+	if (d->cache_err) {
+		log_warn("cache: %s", d->cache_err);
+		free(d->cache_err);
+	}
+	if (d->miss) {
+		/* Damaged or gone since we looked: render it after all. */
+		log_info("%s: the cached image is unusable; rendering it", it->input);
+		d->job->entry_bad = true;
+		queue_render(p, d->job);
+		sink_item_free(it);
+		free(d);
+		return;
+	}
+	if (d->from_cache) {
+		p->from_cache++;
+		if (it->ok && it->http_status >= 400)
+			log_warn("%s: the page answered HTTP %d; captured anyway (cached)", it->input,
+				 it->http_status);
+	}
 	p->finished++;
 	if (!it->ok) {
 		p->failed++;
@@ -196,8 +264,13 @@ static void delivery_done(void *arg)
 			it->write_err);
 	} else {
 		p->ok++;
-		log_info("%s: %dx%d %s, %zu bytes, %.2f s -> %s", it->url, it->width, it->height,
-			 image_format_name(it->format), it->image.len, it->seconds, it->file);
+		if (d->from_cache)
+			log_info("%s: %dx%d %s, %zu bytes, from the cache -> %s", it->url, it->width,
+				 it->height, image_format_name(it->format), it->image.len, it->file);
+		else
+			log_info("%s: %dx%d %s, %zu bytes, %.2f s -> %s", it->url, it->width,
+				 it->height, image_format_name(it->format), it->image.len, it->seconds,
+				 it->file);
 		if (p->print_names && it->file && strcmp(it->file, "-"))
 			fprintf(stderr, "%s\n", it->file);
 	}
@@ -207,13 +280,22 @@ static void delivery_done(void *arg)
 }
 
 /* Hands one URL's outcome to the writer thread. */
-static void deliver(struct pool *p, struct sink_item *it)
+static void deliver_job(struct pool *p, struct sink_item *it, struct job *j, bool from_cache)
 {
 	struct delivery *d = xcalloc(1, sizeof *d);
 	d->p = p;
 	d->it = it;
+	d->job = j;
+	d->from_cache = from_cache;
+	d->store = p->cache && j && !from_cache && it->ok;
 	it->options_key = p->options_key;
+	it->source = from_cache ? "cache" : it->ok ? "browser" : NULL;
 	workq_submit(p->io, delivery_work, delivery_done, d);
+}
+
+static void deliver(struct pool *p, struct sink_item *it)
+{
+	deliver_job(p, it, NULL, false);
 }
 
 static struct sink_item *item_for(struct pool *p, struct job *j)
@@ -240,9 +322,13 @@ static void job_finished(struct pool *p, struct job *j)
 {
 	struct capture_result *r = capture_result(j->cap);
 	const struct settings *s = p->s;
+	if (r->code && j->lock_fd >= 0) {
+		cache_unlock(j->lock_fd);
+		j->lock_fd = -1;
+	}
 	if (r->code && r->transient && j->attempts <= s->retries && !pool_interrupted) {
 		log_info("%s: %s; trying again", j->input, r->message);
-		p->retry[p->nretry++] = (size_t)(j - p->jobs);
+		queue_render(p, j);
 		return;
 	}
 	struct sink_item *it = item_for(p, j);
@@ -266,7 +352,11 @@ static void job_finished(struct pool *p, struct job *j)
 		it->width = r->width;
 		it->height = r->height;
 	}
-	deliver(p, it);
+	if (!it->ok && j->lock_fd >= 0) {
+		cache_unlock(j->lock_fd);
+		j->lock_fd = -1;
+	}
+	deliver_job(p, it, j, false);
 }
 
 /* ---- browsers ---- */
@@ -399,20 +489,74 @@ static void slot_recover(struct pool *p, struct slot *sl)
 
 /* ---- scheduling ---- */
 
+static void queue_render(struct pool *p, struct job *j)
+{
+	j->queued = true;
+	p->retry[p->nretry++] = (size_t)(j - p->jobs);
+	p->render_left++;
+}
+
 static bool next_job(struct pool *p, size_t *out)
 {
 	if (p->nretry) {
 		*out = p->retry[--p->nretry];
+	} else {
+		while (p->next < p->njobs && !p->jobs[p->next].queued)
+			p->next++;
+		if (p->next >= p->njobs)
+			return false;
+		*out = p->next++;
+	}
+	p->jobs[*out].queued = false;
+	p->render_left--;
+	return true;
+}
+
+/* Is the cached entry young enough for --refresh? */
+static bool cache_fresh(struct pool *p, struct job *j)
+{
+	if (!p->cache || p->s->refresh < 0 || j->entry_bad)
+		return false;
+	double age = cache_age(p->cache, j->key, p->s->format);
+	return age >= 0 && age < (double)p->s->refresh;
+}
+
+static void serve_from_cache(struct pool *p, struct job *j)
+{
+	deliver_job(p, item_for(p, j), j, true);
+}
+
+static void on_wait_timer(void *ud)
+{
+	struct pool *p = ud;
+	/* Try the waiting jobs again: the other process may be done. */
+	while (p->nwaiting)
+		queue_render(p, &p->jobs[p->waiting[--p->nwaiting]]);
+}
+
+/* Takes the entry's lock before rendering it. Returns false when the job is
+ * not to be started now: served from the cache after all, or waiting for
+ * another process that renders the same entry. */
+static bool claim_entry(struct pool *p, struct job *j)
+{
+	if (!p->cache)
 		return true;
+	int fd = cache_try_lock(p->cache, j->key);
+	if (fd == -2) {
+		log_debug("%s: another savepage renders it; waiting", j->url);
+		p->waiting[p->nwaiting++] = (size_t)(j - p->jobs);
+		if (!p->wait_timer.armed)
+			cdp_timer_start(p->loop, &p->wait_timer, 250, on_wait_timer, p);
+		return false;
 	}
-	while (p->next < p->njobs) {
-		size_t i = p->next++;
-		if (p->jobs[i].url) {
-			*out = i;
-			return true;
-		}
+	if (fd >= 0 && cache_fresh(p, j)) {
+		/* Rendered by someone else while we waited. */
+		cache_unlock(fd);
+		serve_from_cache(p, j);
+		return false;
 	}
-	return false;
+	j->lock_fd = fd; /* -1: no lock to be had; render anyway */
+	return true;
 }
 
 static void top_up(struct pool *p)
@@ -438,6 +582,8 @@ static void top_up(struct pool *p)
 		size_t i;
 		while (sl->nactive < p->max_active && next_job(p, &i)) {
 			struct job *j = &p->jobs[i];
+			if (j->lock_fd < 0 && !claim_entry(p, j))
+				continue;
 			j->attempts++;
 			j->slot = sl;
 			log_debug("%s: capturing (attempt %d)", j->url, j->attempts);
@@ -545,10 +691,99 @@ static void pool_free(struct pool *p)
 		free(p->jobs[i].input);
 		free(p->jobs[i].url);
 	}
+	for (size_t i = 0; i < p->njobs; i++)
+		cache_unlock(p->jobs[i].lock_fd);
 	free(p->jobs);
 	free(p->retry);
+	free(p->waiting);
+	free(p->cache_options);
+	free(p->cache_options_shown);
 	free(p->browser_path);
 	free(p->options_key);
+}
+
+/* Starts (or reaches) the browsers, the first time something must be
+ * rendered. Returns the number usable. */
+static size_t start_browsers(struct pool *p)
+{
+	const struct settings *s = p->s;
+	p->browsers_started = true;
+	p->nslots = s->browser_urls.n ? s->browser_urls.n : 1;
+	if (p->nslots > MAX_SLOTS)
+		p->nslots = MAX_SLOTS;
+	p->slots = xcalloc(p->nslots, sizeof *p->slots);
+	if (!s->browser_urls.n) {
+		p->browser_path = browser_find(s->browser);
+		if (!p->browser_path) {
+			if (s->browser)
+				log_err("%s: browser not found or not executable", s->browser);
+			else
+				log_err("no Chrome or Chromium found on PATH (tried "
+					"chromium-headless-shell, chromium, google-chrome, ...); "
+					"install one or give --browser PATH");
+		}
+	}
+	size_t usable = 0;
+	for (size_t k = 0; k < p->nslots; k++) {
+		struct slot *sl = &p->slots[k];
+		sl->pool = p;
+		sl->index = (int)k;
+		sl->remote = s->browser_urls.n ? s->browser_urls.v[k] : NULL;
+		sl->active = xcalloc(p->max_active, sizeof *sl->active);
+		sl->copts = (struct capture_opts){
+			.width = s->width,
+			.height = s->height,
+			.fullpage = s->fullpage,
+			.delay_ms = (int)(s->delay * 1000 + 0.5),
+			.format = s->format,
+			.quality = s->quality,
+			.accept_language = s->accept_language,
+			.cookie = s->cookie,
+			.timeout_ms = (int)(s->timeout * 1000 + 0.5),
+			.thumb_width = s->thumb_width,
+			.cpu = p->cpu,
+		};
+		if ((sl->remote || p->browser_path) && !pool_interrupted && slot_connect(p, sl) == 0)
+			usable++;
+		else
+			sl->dead = true;
+	}
+	return usable;
+}
+
+/* The options that change the pixels, for cache keys; shown hides secrets. */
+static void build_cache_options(struct pool *p)
+{
+	const struct settings *s = p->s;
+	struct buf k = { 0 }, shown = { 0 };
+	char q[16] = "";
+	if (s->format == IMAGE_JPEG)
+		snprintf(q, sizeof q, " q=%d", s->quality);
+	buf_appendf(&k, "w=%d h=%d full=%d thumb=%d delay=%.3f format=%s%s", s->width, s->height,
+		    s->fullpage, s->thumb_width, s->delay, image_format_name(s->format), q);
+	buf_append(&shown, k.data, k.len);
+	if (s->user_agent) {
+		buf_appendf(&k, " ua=%s", s->user_agent);
+		buf_appendf(&shown, " ua=%s", s->user_agent);
+	}
+	if (s->accept_language) {
+		buf_appendf(&k, " lang=%s", s->accept_language);
+		buf_appendf(&shown, " lang=%s", s->accept_language);
+	}
+	if (s->cookie) {
+		char h[65];
+		sha256_hex(s->cookie, strlen(s->cookie), h);
+		buf_appendf(&k, " cookie=%s", s->cookie);
+		buf_appendf(&shown, " cookie=sha256:%.12s", h);
+	}
+	p->cache_options = (char *)k.data;
+	p->cache_options_shown = (char *)shown.data;
+}
+
+static bool work_left(struct pool *p)
+{
+	return total_active(p) || p->render_left || p->nwaiting || workq_pending(p->io) ||
+	       workq_pending(p->cpu);
 }
 
 int pool_run(const struct settings *s)
@@ -580,11 +815,10 @@ int pool_run(const struct settings *s)
 		goto out;
 	}
 	p.retry = xcalloc(p.njobs, sizeof *p.retry);
-	p.options_key = xasprintf("%d %d %d %.3f %s %d %s %s %s", s->width, s->height, s->fullpage,
-				  s->delay, image_format_name(s->format), s->quality,
-				  s->user_agent ? s->user_agent : "",
-				  s->accept_language ? s->accept_language : "",
-				  s->cookie ? s->cookie : "");
+	p.waiting = xcalloc(p.njobs, sizeof *p.waiting);
+	p.max_active = s->jobs ? (size_t)s->jobs : default_jobs();
+	build_cache_options(&p);
+	p.options_key = xstrdup(p.cache_options);
 
 	p.loop = cdp_loop_new();
 	if (!p.loop) {
@@ -597,70 +831,46 @@ int pool_run(const struct settings *s)
 	p.io = workq_new(1, p.loop);
 	p.cpu = workq_new(1, p.loop);
 
-	/* Invalid URLs are results too (reports and manifests list them). */
-	size_t nvalid = 0;
-	for (size_t i = 0; i < p.njobs; i++) {
-		struct job *j = &p.jobs[i];
-		if (j->url) {
-			nvalid++;
-			continue;
+	if (!s->no_cache) {
+		char *dir = cache_default_dir(s->cache_dir);
+		p.cache = cache_open(dir, &err);
+		if (!p.cache) {
+			log_warn("the cache cannot be used (%s); rendering without it", err);
+			free(err);
+			err = NULL;
 		}
-		char *m = xasprintf("Invalid or blank URL sent (%s)", j->why_invalid);
-		deliver_failure(&p, j, CAPTURE_E_URL, m);
-		free(m);
+		free(dir);
 	}
 
 	if (s->progress == 1 ||
 	    (s->progress == -1 && p.njobs > 1 && !s->quiet && isatty(STDERR_FILENO)))
 		progress_start(p.njobs);
 
-	if (nvalid) {
-		p.max_active = s->jobs ? (size_t)s->jobs : default_jobs();
-		p.nslots = s->browser_urls.n ? s->browser_urls.n : 1;
-		if (p.nslots > MAX_SLOTS)
-			p.nslots = MAX_SLOTS;
-		p.slots = xcalloc(p.nslots, sizeof *p.slots);
-		if (!s->browser_urls.n) {
-			p.browser_path = browser_find(s->browser);
-			if (!p.browser_path) {
-				if (s->browser)
-					log_err("%s: browser not found or not executable", s->browser);
-				else
-					log_err("no Chrome or Chromium found on PATH (tried "
-						"chromium-headless-shell, chromium, google-chrome, ...); "
-						"install one or give --browser PATH");
-			}
+	/* Invalid URLs are results too (reports and manifests list them); fresh
+	 * cache entries are served without a browser; the rest wait for one. */
+	for (size_t i = 0; i < p.njobs; i++) {
+		struct job *j = &p.jobs[i];
+		if (!j->url) {
+			char *m = xasprintf("Invalid or blank URL sent (%s)", j->why_invalid);
+			deliver_failure(&p, j, CAPTURE_E_URL, m);
+			free(m);
+			continue;
 		}
-		size_t usable = 0;
-		for (size_t k = 0; k < p.nslots; k++) {
-			struct slot *sl = &p.slots[k];
-			sl->pool = &p;
-			sl->index = (int)k;
-			sl->remote = s->browser_urls.n ? s->browser_urls.v[k] : NULL;
-			sl->active = xcalloc(p.max_active, sizeof *sl->active);
-			sl->copts = (struct capture_opts){
-				.width = s->width,
-				.height = s->height,
-				.fullpage = s->fullpage,
-				.delay_ms = (int)(s->delay * 1000 + 0.5),
-				.format = s->format,
-				.quality = s->quality,
-				.accept_language = s->accept_language,
-				.cookie = s->cookie,
-				.timeout_ms = (int)(s->timeout * 1000 + 0.5),
-				.cpu = p.cpu,
-			};
-			if ((sl->remote || p.browser_path) && !pool_interrupted &&
-			    slot_connect(&p, sl) == 0)
-				usable++;
-			else
-				sl->dead = true;
+		if (p.cache)
+			cache_key(j->url, p.cache_options, j->key);
+		if (cache_fresh(&p, j)) {
+			serve_from_cache(&p, j);
+		} else {
+			j->queued = true;
+			p.render_left++;
 		}
-		if (!usable)
-			p.no_browser = true;
 	}
 
-	while (nvalid && !p.no_browser && !pool_interrupted) {
+	while (!p.no_browser && !pool_interrupted && work_left(&p)) {
+		if (!p.browsers_started && (p.render_left || p.nwaiting) && !start_browsers(&p)) {
+			p.no_browser = true;
+			break;
+		}
 		bool recovering = false;
 		for (size_t k = 0; k < p.nslots; k++) {
 			if (p.slots[k].lost && !p.slots[k].dead) {
@@ -668,12 +878,12 @@ int pool_run(const struct settings *s)
 				recovering = true;
 			}
 		}
-		if (all_dead(&p)) {
+		if (p.browsers_started && all_dead(&p)) {
 			p.no_browser = true;
 			break;
 		}
 		top_up(&p);
-		if (total_active(&p) == 0 && p.next >= p.njobs && p.nretry == 0)
+		if (!work_left(&p))
 			break;
 		if (recovering)
 			cdp_loop_wake(p.loop); /* nothing may stir on a closed connection */
@@ -683,6 +893,7 @@ int pool_run(const struct settings *s)
 		workq_poll(p.io);
 		progress_update(p.finished, p.failed, false);
 	}
+	cdp_timer_stop(&p.wait_timer);
 
 	if (pool_interrupted) {
 		/* Abandon what is in flight; keep what is finished. */
@@ -695,6 +906,7 @@ int pool_run(const struct settings *s)
 				capture_abort(p.slots[k].active[i]->cap, "no browser left to use");
 		workq_drain(p.cpu);
 		collect(&p);
+		on_wait_timer(&p);
 		size_t i;
 		while (next_job(&p, &i))
 			deliver_failure(&p, &p.jobs[i], CAPTURE_E_RENDER, "no browser could be used");
@@ -702,6 +914,8 @@ int pool_run(const struct settings *s)
 	workq_drain(p.io);
 	progress_update(p.finished, p.failed, true);
 	progress_end();
+	if (p.from_cache)
+		log_info("%zu of %zu from the cache (%s)", p.from_cache, p.njobs, cache_dir(p.cache));
 
 	err = NULL;
 	if (sink_close(p.sink, &err) < 0) {
@@ -732,5 +946,6 @@ out:
 		if (sink_close(p.sink, &e) < 0)
 			free(e);
 	}
+	cache_close(p.cache);
 	return status;
 }

@@ -413,8 +413,12 @@ static void json_line(struct buf *b, const struct sink_item *it)
 		gmtime_r(&it->rendered_at, &tm);
 		strftime(when, sizeof when, "\"%Y-%m-%dT%H:%M:%SZ\"", &tm);
 	}
-	buf_appendf(b, ",\"rendered_at\":%s,\"seconds\":%.3f,\"attempts\":%d}\n", when, it->seconds,
-		    it->attempts);
+	buf_appendf(b, ",\"rendered_at\":%s,\"seconds\":%.3f,\"attempts\":%d,\"source\":", when,
+		    it->seconds, it->attempts);
+	if (ok && it->source)
+		buf_appendf(b, "\"%s\"}\n", it->source);
+	else
+		buf_puts(b, "null}\n");
 }
 
 int sink_put(struct sink *s, struct sink_item *it)

@@ -21,7 +21,7 @@ expect_no_browser_left
 sp --browser-arg "--host-resolver-rules=MAP savepage.test 127.0.0.1" -o "$T/m.png" "http://savepage.test:$PORT/quad.html"
 expect_rc 0
 expect_pixel "$T/m.png" 360 225 "255 0 0" 0
-sp -o "$T/m2.png" "http://savepage.test:$PORT/quad.html"
+sp --no-cache -o "$T/m2.png" "http://savepage.test:$PORT/quad.html"
 expect_rc 1
 
 # --browser with a name on PATH.
@@ -65,7 +65,7 @@ done
 check "Chrome gone after savepage was killed with SIGKILL" test $gone = yes
 pkill -9 -f -- "--user-data-dir=$T/tmp" 2>/dev/null
 # The next run removes the profile the killed one left behind.
-sp -W 200 -H 100 -o "$T/after.png" "$BASE/quad.html"
+sp --no-cache -W 200 -H 100 -o "$T/after.png" "$BASE/quad.html"
 expect_rc 0
 expect_no_browser_left
 finish

@@ -45,7 +45,7 @@ check "tar.gz: 8 images and a manifest" test "$(grep -c '\.jpg$' "$T/list")" = 8
 check "no temporary archive left" test -z "$(ls -A "$T" | grep '^\.a\.tar')"
 
 : >"$T/requests.jsonl"
-sp -j 1 -a "$T/one.tar" -i "$T/slow.txt"
+sp --no-cache -j 1 -a "$T/one.tar" -i "$T/slow.txt"
 python3 - "$T/requests.jsonl" <<'PY' >"$T/inflight"
 import json, sys
 print(max(json.loads(l).get("inflight", 0) for l in open(sys.argv[1])))

@@ -1,18 +1,20 @@
 /* imgprobe: what the tests see of an image.
  *   imgprobe FILE        prints "FORMAT WIDTH HEIGHT"
- *   imgprobe FILE X Y    prints "R G B" of that pixel */
+ *   imgprobe FILE X Y    prints "R G B" of that pixel
+ *   imgprobe FILE stats  prints "MIN MAX MEAN" of every channel of every pixel */
 #include "config.h"
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "image.h"
 #include "util.h"
 
 int main(int argc, char **argv)
 {
-	if (argc != 2 && argc != 4) {
-		fprintf(stderr, "usage: imgprobe FILE [X Y]\n");
+	if (argc < 2 || argc > 4) {
+		fprintf(stderr, "usage: imgprobe FILE [X Y | stats]\n");
 		return 2;
 	}
 	struct buf b = { 0 };
@@ -36,6 +38,19 @@ int main(int argc, char **argv)
 	}
 	if (argc == 2) {
 		printf("%s %d %d\n", image_format_name(f), img->width, img->height);
+	} else if (argc == 3 && !strcmp(argv[2], "stats")) {
+		size_t n = (size_t)img->width * (size_t)img->height * 3;
+		int lo = 255, hi = 0;
+		double sum = 0;
+		for (size_t i = 0; i < n; i++) {
+			lo = img->px[i] < lo ? img->px[i] : lo;
+			hi = img->px[i] > hi ? img->px[i] : hi;
+			sum += img->px[i];
+		}
+		printf("%d %d %.0f\n", lo, hi, sum / (double)n);
+	} else if (argc == 3) {
+		fprintf(stderr, "usage: imgprobe FILE [X Y | stats]\n");
+		goto out;
 	} else {
 		int x = atoi(argv[2]), y = atoi(argv[3]);
 		if (x < 0 || y < 0 || x >= img->width || y >= img->height) {

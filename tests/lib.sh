@@ -12,8 +12,8 @@ PAGES="$top_srcdir/tests/pages"
 T=$(mktemp -d "${TMPDIR:-/tmp}/savepage-test.XXXXXX")
 # Chrome's temporary profiles go under $T/tmp, so tests can see they are removed.
 mkdir -p "$T/tmp" "$T/home" "$T/config"
-export TMPDIR="$T/tmp" HOME="$T/home" XDG_CONFIG_HOME="$T/config"
-unset XDG_CACHE_HOME
+# A cache of the test's own: runs within a test may be served from it.
+export TMPDIR="$T/tmp" HOME="$T/home" XDG_CONFIG_HOME="$T/config" XDG_CACHE_HOME="$T/cache"
 SERVER_PID=
 FAILS=0
 

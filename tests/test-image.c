@@ -81,6 +81,49 @@ int main(void)
 	CHECK(px(canvas, 0, 80)[1] == 255 && px(canvas, 63, 99)[1] == 255);
 	image_free(canvas);
 
+	/* Resize: exact size, aspect kept, area means in linear light. */
+	CHECK(image_scaled_height(1440, 900, 400) == 250);
+	CHECK(image_scaled_height(1000, 1, 10) == 1);
+	struct image *stripes = image_new(360, 90);
+	for (int y = 0; y < 90; y++)
+		for (int x = 0; x < 360; x++)
+			memset(stripes->px + ((size_t)y * 360 + (size_t)x) * 3, x % 2 ? 255 : 0, 3);
+	struct image *small = image_resize(stripes, 100);
+	CHECK(small->width == 100 && small->height == 25);
+	int lo_v = 255, hi_v = 0;
+	for (size_t i = 0; i < (size_t)100 * 25 * 3; i++) {
+		lo_v = small->px[i] < lo_v ? small->px[i] : lo_v;
+		hi_v = small->px[i] > hi_v ? small->px[i] : hi_v;
+	}
+	/* 188 is half of white in linear light; uneven coverage moves a few. */
+	/* At 3.6:1 a window holds 1.6 to 2 white pixels: 178..197 in sRGB.
+	 * An aliasing resize would give 0 and 255, a gamma-space one 128. */
+	CHECK(lo_v >= 175 && hi_v <= 200);
+	image_free(small);
+	small = image_resize(stripes, 180); /* an exact 2:1: every pixel 188 */
+	CHECK(px(small, 0, 0)[0] == 188 && px(small, 179, 44)[2] == 188);
+	image_free(small);
+	image_free(stripes);
+	struct image *solid = image_new(50, 50);
+	memset(solid->px, 77, 50 * 50 * 3);
+	small = image_resize(solid, 7);
+	CHECK(small->width == 7 && small->height == 7 && px(small, 3, 3)[1] == 77);
+	image_free(small);
+	image_free(solid);
+
+	/* JPEG decoding shrinks in the DCT when asked for at least a width. */
+	struct image *big = pattern(800, 400);
+	struct buf bj = { 0 };
+	CHECK(image_encode(big, IMAGE_JPEG, 90, &bj, &err) == 0);
+	struct image *d = image_decode_min_width(bj.data, bj.len, 150, &err);
+	CHECK(d && d->width == 200 && d->height == 100); /* 1/4, the smallest >= 150 */
+	image_free(d);
+	d = image_decode_min_width(bj.data, bj.len, 801, &err);
+	CHECK(d && d->width == 800);
+	image_free(d);
+	buf_free(&bj);
+	image_free(big);
+
 	buf_free(&png);
 	buf_free(&lo);
 	buf_free(&hi);

@@ -1,0 +1,337 @@
+#include "config.h"
+
+#include "cache.h"
+
+#include <cjson/cJSON.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "sink.h"
+
+struct cache {
+	char *dir;
+};
+
+char *cache_default_dir(const char *dir)
+{
+	if (dir && *dir)
+		return xstrdup(dir);
+	const char *xdg = getenv("XDG_CACHE_HOME");
+	if (xdg && *xdg == '/')
+		return xasprintf("%s/savepage", xdg);
+	const char *home = getenv("HOME");
+	if (home && *home)
+		return xasprintf("%s/.cache/savepage", home);
+	return NULL;
+}
+
+static int mkdir_p(const char *path)
+{
+	char *d = xstrdup(path);
+	for (char *p = d + 1;; p++) {
+		if (*p != '/' && *p)
+			continue;
+		char c = *p;
+		*p = '\0';
+		if (mkdir(d, 0700) < 0 && errno != EEXIST) {
+			free(d);
+			return -1;
+		}
+		if (!c)
+			break;
+		*p = c;
+	}
+	free(d);
+	return 0;
+}
+
+struct cache *cache_open(const char *dir, char **err)
+{
+	if (!dir) {
+		*err = xstrdup("no cache directory (set HOME or XDG_CACHE_HOME, or give --cache-dir)");
+		return NULL;
+	}
+	struct stat st;
+	if (mkdir_p(dir) < 0 || stat(dir, &st) < 0) {
+		*err = xasprintf("%s: %s", dir, strerror(errno));
+		return NULL;
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		*err = xasprintf("%s: not a directory", dir);
+		return NULL;
+	}
+	if (access(dir, R_OK | W_OK | X_OK) < 0) {
+		*err = xasprintf("%s: %s", dir, strerror(errno));
+		return NULL;
+	}
+	struct cache *c = xcalloc(1, sizeof *c);
+	c->dir = xstrdup(dir);
+	return c;
+}
+
+void cache_close(struct cache *c)
+{
+	if (!c)
+		return;
+	free(c->dir);
+	free(c);
+}
+
+const char *cache_dir(const struct cache *c)
+{
+	return c->dir;
+}
+
+void cache_key(const char *url, const char *options, char out[CACHE_KEY_LEN + 1])
+{
+	struct buf b = { 0 };
+	buf_puts(&b, "savepage-cache-1\n");
+	buf_puts(&b, url);
+	buf_puts(&b, "\n");
+	buf_puts(&b, options);
+	sha256_hex(b.data, b.len, out);
+	buf_free(&b);
+}
+
+static char *entry_path(const struct cache *c, const char *key, const char *ext)
+{
+	return xasprintf("%s/%.2s/%s.%s", c->dir, key, key, ext);
+}
+
+double cache_age(struct cache *c, const char *key, enum image_format f)
+{
+	char *p = entry_path(c, key, image_format_ext(f));
+	struct stat st;
+	int rc = stat(p, &st);
+	free(p);
+	if (rc < 0 || !S_ISREG(st.st_mode))
+		return -1;
+	struct timespec now;
+	clock_gettime(CLOCK_REALTIME, &now);
+	double age = (double)(now.tv_sec - st.st_mtim.tv_sec) +
+		     (double)(now.tv_nsec - st.st_mtim.tv_nsec) / 1e9;
+	return age < 0 ? 0 : age;
+}
+
+/* A complete image ends with its format's trailer: JPEG's EOI marker, PNG's
+ * IEND chunk. A damaged entry is a miss, never served. */
+static bool image_complete(const struct buf *b, enum image_format f)
+{
+	enum image_format got;
+	if (image_sniff(b->data, b->len, &got) < 0 || got != f)
+		return false;
+	if (f == IMAGE_JPEG)
+		return b->len >= 4 && b->data[b->len - 2] == 0xFF && b->data[b->len - 1] == 0xD9;
+	return b->len >= 12 && !memcmp(b->data + b->len - 8, "IEND", 4);
+}
+
+int cache_read(struct cache *c, const char *key, enum image_format f, struct buf *image,
+	       time_t *rendered_at, int *width, int *height, int *http_status)
+{
+	char *p = entry_path(c, key, image_format_ext(f));
+	struct stat st;
+	struct buf b = { 0 };
+	int rc = -1;
+	int fd = open(p, O_RDONLY | O_CLOEXEC);
+	if (fd < 0 || fstat(fd, &st) < 0) {
+		if (fd >= 0)
+			close(fd);
+		goto out;
+	}
+	close(fd);
+	if (read_file(p, &b) < 0 || !image_complete(&b, f) ||
+	    image_dimensions(b.data, b.len, width, height) < 0)
+		goto out;
+	*rendered_at = st.st_mtim.tv_sec;
+	*http_status = 0;
+	char *meta = entry_path(c, key, "json");
+	struct buf mb = { 0 };
+	if (read_file(meta, &mb) == 0) {
+		cJSON *j = cJSON_ParseWithLength((char *)mb.data, mb.len);
+		const cJSON *hs = cJSON_GetObjectItemCaseSensitive(j, "http_status");
+		if (cJSON_IsNumber(hs))
+			*http_status = hs->valueint;
+		cJSON_Delete(j);
+	}
+	buf_free(&mb);
+	buf_append(image, b.data, b.len);
+	rc = 0;
+	/* Mark it used: the metadata's mtime orders `cache prune`. */
+	utimensat(AT_FDCWD, meta, NULL, 0);
+	free(meta);
+out:
+	buf_free(&b);
+	free(p);
+	return rc;
+}
+
+int cache_store(struct cache *c, const char *key, enum image_format f, const char *url,
+		const char *options_shown, const void *data, size_t len, int width, int height,
+		int http_status, time_t rendered_at, char **err)
+{
+	char *sub = xasprintf("%s/%.2s", c->dir, key);
+	if (mkdir(sub, 0700) < 0 && errno != EEXIST) {
+		*err = xasprintf("%s: %s", sub, strerror(errno));
+		free(sub);
+		return -1;
+	}
+	free(sub);
+	cJSON *m = cJSON_CreateObject();
+	cJSON_AddStringToObject(m, "url", url);
+	cJSON_AddStringToObject(m, "options", options_shown);
+	cJSON_AddStringToObject(m, "format", image_format_name(f));
+	cJSON_AddNumberToObject(m, "width", width);
+	cJSON_AddNumberToObject(m, "height", height);
+	cJSON_AddNumberToObject(m, "bytes", (double)len);
+	cJSON_AddNumberToObject(m, "http_status", http_status);
+	cJSON_AddNumberToObject(m, "rendered_at", (double)rendered_at);
+	char *text = cJSON_PrintUnformatted(m);
+	cJSON_Delete(m);
+	char *meta = entry_path(c, key, "json");
+	char *img = entry_path(c, key, image_format_ext(f));
+	/* Metadata first: an image is never there without its description. */
+	int rc = sink_write_file(meta, text, strlen(text), err);
+	if (rc == 0)
+		rc = sink_write_file(img, data, len, err);
+	if (rc == 0) {
+		/* The image's mtime is its render time: freshness is read from it. */
+		struct timespec ts[2] = { { rendered_at, 0 }, { rendered_at, 0 } };
+		utimensat(AT_FDCWD, img, ts, 0);
+	}
+	cJSON_free(text);
+	free(meta);
+	free(img);
+	return rc;
+}
+
+int cache_try_lock(struct cache *c, const char *key)
+{
+	char *sub = xasprintf("%s/%.2s", c->dir, key);
+	if (mkdir(sub, 0700) < 0 && errno != EEXIST) {
+		free(sub);
+		return -1;
+	}
+	free(sub);
+	char *p = entry_path(c, key, "lock");
+	int fd = open(p, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	free(p);
+	if (fd < 0)
+		return -1;
+	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		int e = errno;
+		close(fd);
+		return e == EWOULDBLOCK ? -2 : -1;
+	}
+	return fd;
+}
+
+void cache_unlock(int fd)
+{
+	if (fd >= 0)
+		close(fd); /* closing drops the flock */
+}
+
+static int entry_cmp(const void *a, const void *b)
+{
+	const struct cache_entry *x = a, *y = b;
+	return x->used_at < y->used_at ? -1 : x->used_at > y->used_at;
+}
+
+struct cache_entry *cache_list(struct cache *c, size_t *n)
+{
+	struct cache_entry *v = NULL;
+	size_t cnt = 0, cap = 0;
+	DIR *top = opendir(c->dir);
+	struct dirent *e;
+	while (top && (e = readdir(top))) {
+		if (strlen(e->d_name) != 2 || e->d_name[0] == '.')
+			continue;
+		char *sub = xasprintf("%s/%s", c->dir, e->d_name);
+		DIR *d = opendir(sub);
+		struct dirent *f;
+		while (d && (f = readdir(d))) {
+			const char *dot = strrchr(f->d_name, '.');
+			if (!dot || strcmp(dot, ".json") || dot - f->d_name != CACHE_KEY_LEN)
+				continue;
+			char *meta = xasprintf("%s/%s", sub, f->d_name);
+			struct buf b = { 0 };
+			struct stat st;
+			cJSON *j = NULL;
+			if (stat(meta, &st) == 0 && read_file(meta, &b) == 0)
+				j = cJSON_ParseWithLength((char *)b.data, b.len);
+			const char *fmt = cJSON_GetStringValue(cJSON_GetObjectItem(j, "format"));
+			enum image_format imf;
+			if (j && fmt && image_format_parse(fmt, &imf) == 0) {
+				char key[CACHE_KEY_LEN + 1];
+				snprintf(key, sizeof key, "%.*s", CACHE_KEY_LEN, f->d_name);
+				char *img = entry_path(c, key, image_format_ext(imf));
+				struct stat ist;
+				if (stat(img, &ist) == 0) {
+					if (cnt == cap) {
+						cap = cap ? cap * 2 : 64;
+						v = xrealloc(v, cap * sizeof *v);
+					}
+					struct cache_entry *ce = &v[cnt++];
+					memset(ce, 0, sizeof *ce);
+					ce->key = xstrdup(key);
+					const char *u = cJSON_GetStringValue(cJSON_GetObjectItem(j, "url"));
+					const char *o = cJSON_GetStringValue(cJSON_GetObjectItem(j, "options"));
+					ce->url = xstrdup(u ? u : "");
+					ce->options = xstrdup(o ? o : "");
+					ce->path = img;
+					img = NULL;
+					ce->format = imf;
+					ce->width = (int)cJSON_GetNumberValue(cJSON_GetObjectItem(j, "width"));
+					ce->height = (int)cJSON_GetNumberValue(cJSON_GetObjectItem(j, "height"));
+					ce->bytes = (size_t)ist.st_size;
+					ce->rendered_at = ist.st_mtim.tv_sec;
+					ce->used_at = st.st_mtim.tv_sec;
+				}
+				free(img);
+			}
+			cJSON_Delete(j);
+			buf_free(&b);
+			free(meta);
+		}
+		if (d)
+			closedir(d);
+		free(sub);
+	}
+	if (top)
+		closedir(top);
+	if (cnt)
+		qsort(v, cnt, sizeof *v, entry_cmp);
+	*n = cnt;
+	return v;
+}
+
+void cache_entries_free(struct cache_entry *e, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(e[i].key);
+		free(e[i].url);
+		free(e[i].options);
+		free(e[i].path);
+	}
+	free(e);
+}
+
+int cache_remove(struct cache *c, const struct cache_entry *e)
+{
+	int rc = 0;
+	const char *exts[] = { image_format_ext(e->format), "json", "lock" };
+	for (size_t i = 0; i < ARRAY_LEN(exts); i++) {
+		char *p = entry_path(c, e->key, exts[i]);
+		if (unlink(p) < 0 && errno != ENOENT)
+			rc = -1;
+		free(p);
+	}
+	return rc;
+}
