@@ -23,13 +23,7 @@ char *cache_default_dir(const char *dir)
 {
 	if (dir && *dir)
 		return xstrdup(dir);
-	const char *xdg = getenv("XDG_CACHE_HOME");
-	if (xdg && *xdg == '/')
-		return xasprintf("%s/savepage", xdg);
-	const char *home = getenv("HOME");
-	if (home && *home)
-		return xasprintf("%s/.cache/savepage", home);
-	return NULL;
+	return xdg_path("XDG_CACHE_HOME", ".cache", "savepage");
 }
 
 static int mkdir_p(const char *path)

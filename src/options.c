@@ -357,13 +357,7 @@ static const struct opt_def *opt_find(const char *name, size_t len)
 
 char *options_config_path(void)
 {
-	const char *xdg = getenv("XDG_CONFIG_HOME");
-	if (xdg && *xdg == '/')
-		return xasprintf("%s/savepage/config", xdg);
-	const char *home = getenv("HOME");
-	if (home && *home)
-		return xasprintf("%s/.config/savepage/config", home);
-	return NULL;
+	return xdg_path("XDG_CONFIG_HOME", ".config", "savepage/config");
 }
 
 static char *trim(char *s)

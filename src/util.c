@@ -176,6 +176,17 @@ int base64_decode(const char *in, size_t inlen, struct buf *out)
 	return 0;
 }
 
+char *xdg_path(const char *env, const char *home_rel, const char *leaf)
+{
+	const char *xdg = getenv(env);
+	if (xdg && *xdg == '/')
+		return xasprintf("%s/%s", xdg, leaf);
+	const char *home = getenv("HOME");
+	if (home && *home)
+		return xasprintf("%s/%s/%s", home, home_rel, leaf);
+	return NULL;
+}
+
 static int rm_one(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
 {
 	(void)sb;

@@ -36,6 +36,10 @@ int64_t now_ms(void);
 /* Decode standard base64 (whitespace not allowed). Returns 0 on success. */
 int base64_decode(const char *in, size_t inlen, struct buf *out);
 
+/* An XDG base directory joined with leaf: $ENV/leaf when ENV holds an
+ * absolute path, else $HOME/home_rel/leaf. Caller frees; NULL without HOME. */
+char *xdg_path(const char *env, const char *home_rel, const char *leaf);
+
 /* Remove a directory tree. Returns 0 on success. */
 int rm_rf(const char *path);
 

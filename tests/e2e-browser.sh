@@ -31,15 +31,9 @@ expect_probe "$T/p.png" "png 200 100"
 
 # Signals while a capture is in flight: exit 130, no browser, no file.
 for sig in INT TERM; do
-	"$SAVEPAGE" --timeout 60 -o "$T/sig.png" "$BASE/hang" 2>"$T/err" &
-	pid=$!
-	for _ in $(seq 1 100); do
-		pgrep -f -- "--user-data-dir=$T/tmp" >/dev/null && break
-		sleep 0.05
-	done
-	sleep 1
-	kill -$sig $pid
-	wait $pid
+	start_bg --timeout 60 -o "$T/sig.png" "$BASE/hang"
+	kill -$sig $BG
+	wait $BG
 	RC=$?
 	expect_rc 130
 	expect_err "interrupted"
@@ -48,15 +42,9 @@ for sig in INT TERM; do
 done
 
 # SIGKILL: savepage cannot clean up, yet Chrome must not survive it.
-"$SAVEPAGE" --timeout 60 -o "$T/sig.png" "$BASE/hang" 2>"$T/err" &
-pid=$!
-for _ in $(seq 1 100); do
-	pgrep -f -- "--user-data-dir=$T/tmp" >/dev/null && break
-	sleep 0.05
-done
-sleep 1
-kill -KILL $pid
-wait $pid 2>/dev/null
+start_bg --timeout 60 -o "$T/sig.png" "$BASE/hang"
+kill -KILL $BG
+wait $BG 2>/dev/null
 gone=no
 for _ in $(seq 1 50); do
 	if ! pgrep -f -- "--user-data-dir=$T/tmp" >/dev/null; then gone=yes; break; fi

@@ -118,6 +118,18 @@ expect_err() {
 	fi
 }
 
+# start_bg ARGS...: runs savepage in the background (pid in BG, stderr in
+# $T/err) and returns once its browser is up and a second has passed.
+start_bg() {
+	"$SAVEPAGE" "$@" 2>"$T/err" &
+	BG=$!
+	for _ in $(seq 1 100); do
+		pgrep -f -- "--user-data-dir=$T/tmp" >/dev/null && break
+		sleep 0.05
+	done
+	sleep 1
+}
+
 # No Chrome of ours left running and no profile left behind.
 expect_no_browser_left() {
 	sleep 0.2
