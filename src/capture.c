@@ -29,6 +29,7 @@ enum cap_state {
 	ST_NAVIGATE, /* set-up and Page.navigate sent; waiting for its reply */
 	ST_LOAD,     /* waiting for the `load` lifecycle event */
 	ST_DELAY,    /* --delay */
+	ST_SCROLL,   /* full page: scrolling through it so lazy content loads */
 	ST_METRICS,  /* full page: measuring the document */
 	ST_SHOOT,    /* waiting for screenshot data */
 	ST_STITCH,   /* tiles being put together on a worker thread */
@@ -418,13 +419,70 @@ static void on_metrics(void *ud, const cJSON *result, const char *error)
 	cap_shoot(cap);
 }
 
+/* Before a full-page shot the page is scrolled through, a viewport and a
+ * half at a time, so that lazy images and infinite-scroll sentinels load; it
+ * stops at the bottom, at IMAGE_MAX_DIM px, or after FULLPAGE_SCROLL_MS, then
+ * waits (within that time) for the images it started, and goes back to the
+ * top so that sticky and fixed elements are drawn once. */
+#define FULLPAGE_SCROLL_MS 8000
+
+static const char scroll_script[] =
+	"(async (maxHeight, maxMs) => {"
+	"  const t0 = performance.now();"
+	"  const left = () => maxMs - (performance.now() - t0);"
+	"  const pause = (ms) => new Promise(r => setTimeout(r, ms));"
+	"  const frame = () => new Promise(r => requestAnimationFrame(() => r()));"
+	"  const step = Math.max(Math.floor(innerHeight * 1.5), 200);"
+	"  let y = 0;"
+	"  for (;;) {"
+	"    const h = Math.max(document.documentElement.scrollHeight,"
+	"                       document.body ? document.body.scrollHeight : 0);"
+	"    if (y + innerHeight >= h || y >= maxHeight || left() <= 0) break;"
+	"    y += step;"
+	"    window.scrollTo(0, y);"
+	"    await Promise.race([frame(), pause(100)]);"
+	"    await pause(40);"
+	"  }"
+	"  const pending = Array.from(document.images).filter(i => !i.complete);"
+	"  if (pending.length)"
+	"    await Promise.race([Promise.all(pending.map(i => new Promise(r => {"
+	"      i.addEventListener('load', r); i.addEventListener('error', r); }))),"
+	"      pause(Math.max(left(), 0))]);"
+	"  window.scrollTo(0, 0);"
+	"  await Promise.race([frame().then(frame), pause(200)]);"
+	"  return y;"
+	"})";
+
+static void on_scrolled(void *ud, const cJSON *result, const char *error)
+{
+	struct capture *cap = ud;
+	if (error)
+		log_debug("%s: scrolling through the page: %s", cap->url, error);
+	cap->state = ST_METRICS;
+	cdp_send(cap->conn, cap->session_id, "Page.getLayoutMetrics", NULL,
+		 cap->o->timeout_ms + shoot_grace_ms(cap->o), on_metrics, cap);
+}
+
 static void cap_after_wait(struct capture *cap)
 {
 	if (cap->o->fullpage) {
 		cap_ask_status(cap);
-		cap->state = ST_METRICS;
-		cdp_send(cap->conn, cap->session_id, "Page.getLayoutMetrics", NULL,
-			 cap->o->timeout_ms + shoot_grace_ms(cap->o), on_metrics, cap);
+		/* The scroll shares --timeout with the rest of the capture. */
+		int64_t left = cap->o->timeout_ms - (now_ms() - cap->started) - 500;
+		int ms = left < FULLPAGE_SCROLL_MS ? (int)left : FULLPAGE_SCROLL_MS;
+		if (ms <= 0 || cap->deadline_passed) {
+			on_scrolled(cap, NULL, "no time left");
+			return;
+		}
+		cap->state = ST_SCROLL;
+		char expr[sizeof scroll_script + 64];
+		snprintf(expr, sizeof expr, "%s(%d, %d)", scroll_script, IMAGE_MAX_DIM, ms);
+		cJSON *p = cJSON_CreateObject();
+		cJSON_AddStringToObject(p, "expression", expr);
+		cJSON_AddBoolToObject(p, "awaitPromise", 1);
+		cJSON_AddBoolToObject(p, "returnByValue", 1);
+		cdp_send(cap->conn, cap->session_id, "Runtime.evaluate", p, ms + 2000, on_scrolled,
+			 cap);
 	} else {
 		cap_shoot(cap);
 	}
@@ -469,6 +527,7 @@ static void on_deadline(void *ud)
 			cdp_timer_start(cap->loop, &cap->deadline, shoot_grace_ms(cap->o), on_deadline, cap);
 			cap_after_wait(cap);
 			return;
+		case ST_SCROLL:
 		case ST_METRICS:
 		case ST_SHOOT:
 			cdp_timer_start(cap->loop, &cap->deadline, shoot_grace_ms(cap->o), on_deadline, cap);

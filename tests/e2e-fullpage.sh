@@ -39,6 +39,30 @@ sp -o "$T/vp.png" "$BASE/vh.html"
 expect_probe "$T/vp.png" "png 1440 900"
 expect_pixel "$T/vp.png" 700 899 "255 0 0" 0
 
+# Lazy images: the page is scrolled through first, so all 20 are there,
+# down to the last, 11 000 px below the viewport.
+sp --no-cache -F -f png -o "$T/lazy.png" "$BASE/lazy.html"
+expect_rc 0
+expect_probe "$T/lazy.png" "png 1440 12000"
+expect_pixel "$T/lazy.png" 700 300 "0 170 0" 0
+expect_pixel "$T/lazy.png" 700 6300 "204 0 204" 0
+expect_pixel "$T/lazy.png" 700 900 "0 0 204" 0
+expect_pixel "$T/lazy.png" 700 11700 "204 170 0" 0
+
+# Sticky and fixed elements are drawn once, at the top, not repeated.
+sp --no-cache -F -f png -o "$T/sticky.png" "$BASE/sticky.html"
+expect_probe "$T/sticky.png" "png 1440 4100"
+expect_pixel "$T/sticky.png" 700 50 "255 0 0" 0
+expect_pixel "$T/sticky.png" 700 2000 "0 0 255" 0
+expect_pixel "$T/sticky.png" 1400 850 "0 255 0" 0
+expect_pixel "$T/sticky.png" 1400 4050 "0 0 255" 0
+
+# A page that grows forever is cut at 65500 px, with a warning.
+sp --no-cache -F -o "$T/endless.jpg" "$BASE/infinite.html"
+expect_rc 0
+expect_probe "$T/endless.jpg" "jpeg 1440 65500"
+expect_err "cut at 65500 px"
+
 # A page shorter than the viewport is the viewport.
 sp -F -o "$T/short.png" "$BASE/quad.html"
 expect_probe "$T/short.png" "png 1440 900"

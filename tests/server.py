@@ -14,6 +14,7 @@ the browser sent. A few paths behave badly on purpose:
                      (with a small --js-flags heap its renderer crashes);
                      after that a green page
   /page/ANYTHING     a small page whose colour comes from the path
+  /color.png?c=HEX   a 1x1 PNG of that colour
 """
 import argparse
 import json
@@ -21,7 +22,9 @@ import os
 import socketserver
 import sys
 import threading
+import struct
 import time
+import zlib
 import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -115,6 +118,15 @@ class Handler(BaseHTTPRequestHandler):
             return
         if path == "/pixel.png":
             return self.send(200, PNG_1x1, "image/png")
+        if path == "/color.png":
+            c = bytes.fromhex(query.get("c", "ff0000"))
+            raw = zlib.compress(b"\x00" + c)
+            def chunk(t, d):
+                return (struct.pack(">I", len(d)) + t + d +
+                        struct.pack(">I", zlib.crc32(t + d) & 0xffffffff))
+            png = (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0))
+                   + chunk(b"IDAT", raw) + chunk(b"IEND", b""))
+            return self.send(200, png, "image/png")
         rel = os.path.normpath(path.lstrip("/")) or "index.html"
         if rel.startswith(".."):
             return self.send(403, b"forbidden")
