@@ -465,6 +465,14 @@ static void on_scrolled(void *ud, const cJSON *result, const char *error)
 
 static void cap_after_wait(struct capture *cap)
 {
+	if (cap->o->page_script) {
+		/* Answered before what follows: a session works in order. */
+		cJSON *p = cJSON_CreateObject();
+		cJSON_AddStringToObject(p, "expression", cap->o->page_script);
+		cJSON_AddBoolToObject(p, "returnByValue", 1);
+		cdp_send(cap->conn, cap->session_id, "Runtime.evaluate", p,
+			 cap->o->timeout_ms + shoot_grace_ms(cap->o), NULL, cap);
+	}
 	if (cap->o->fullpage) {
 		cap_ask_status(cap);
 		/* The scroll shares --timeout with the rest of the capture. */

@@ -29,6 +29,7 @@ struct capture_opts {
 	const char *cookie;          /* NULL: none */
 	int timeout_ms;
 	int thumb_width;             /* 0: full size */
+	const char *page_script;     /* run in the page before the shot (--nocookie) */
 	struct workq *cpu;           /* where tiles are stitched, off the loop */
 };
 

@@ -19,6 +19,7 @@ enum opt_id {
 	OPT_HEIGHT,
 	OPT_FULLPAGE,
 	OPT_THUMB_WIDTH,
+	OPT_NOCOOKIE,
 	OPT_DELAY,
 	OPT_FORMAT,
 	OPT_QUALITY,
@@ -80,6 +81,8 @@ static const struct opt_def opt_table[] = {
 	{ OPT_THUMB_WIDTH, "thumb-width", 'T', ARG_INT, "N", 1, 16384, NULL,
 	  "resize the screenshot to this width, aspect kept (default: full size)", false,
 	  false },
+	{ OPT_NOCOOKIE, "nocookie", 0, ARG_NONE, NULL, 0, 0, NULL,
+	  "hide cookie and consent banners and undo their scroll locks", false, false },
 	{ OPT_DELAY, "delay", 'd', ARG_SECONDS, "SECONDS", 0, 600, NULL,
 	  "wait this long after the page has loaded (default 0)", false, false },
 	{ OPT_FORMAT, "format", 'f', ARG_FORMAT, "jpeg|png", 0, 0, NULL,
@@ -268,6 +271,7 @@ static int opt_apply(struct settings *s, const struct opt_def *d, const char *v,
 	case OPT_HEIGHT: s->height = (int)n; break;
 	case OPT_FULLPAGE: s->fullpage = on; break;
 	case OPT_THUMB_WIDTH: s->thumb_width = (int)n; break;
+	case OPT_NOCOOKIE: s->nocookie = on; break;
 	case OPT_REFRESH: s->refresh = n; break;
 	case OPT_CACHE_DIR: set_str(&s->cache_dir, v); break;
 	case OPT_NO_CACHE: s->no_cache = on; break;

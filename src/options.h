@@ -22,6 +22,7 @@ struct settings {
 	int width, height;
 	bool fullpage;
 	int thumb_width; /* 0: off */
+	bool nocookie;
 	double delay; /* seconds */
 	enum image_format format;
 	bool format_set; /* --format given (else taken from -o's extension) */

@@ -13,6 +13,7 @@
 #include "cache.h"
 #include "capture.h"
 #include "cdp.h"
+#include "clean.h"
 #include "log.h"
 #include "progress.h"
 #include "sink.h"
@@ -123,6 +124,7 @@ struct pool {
 	struct cache *cache;
 	char *cache_options;      /* the pixel-changing options, for keys */
 	char *cache_options_shown; /* the same with secrets hashed */
+	char *page_script;        /* --nocookie's, built once per run */
 	size_t *waiting;          /* jobs whose entry another process renders */
 	size_t nwaiting;
 	struct cdp_timer wait_timer;
@@ -698,6 +700,7 @@ static void pool_free(struct pool *p)
 	free(p->waiting);
 	free(p->cache_options);
 	free(p->cache_options_shown);
+	free(p->page_script);
 	free(p->browser_path);
 	free(p->options_key);
 }
@@ -741,6 +744,7 @@ static size_t start_browsers(struct pool *p)
 			.cookie = s->cookie,
 			.timeout_ms = (int)(s->timeout * 1000 + 0.5),
 			.thumb_width = s->thumb_width,
+			.page_script = p->page_script,
 			.cpu = p->cpu,
 		};
 		if ((sl->remote || p->browser_path) && !pool_interrupted && slot_connect(p, sl) == 0)
@@ -759,8 +763,9 @@ static void build_cache_options(struct pool *p)
 	char q[16] = "";
 	if (s->format == IMAGE_JPEG)
 		snprintf(q, sizeof q, " q=%d", s->quality);
-	buf_appendf(&k, "w=%d h=%d full=%d thumb=%d delay=%.3f format=%s%s", s->width, s->height,
-		    s->fullpage, s->thumb_width, s->delay, image_format_name(s->format), q);
+	buf_appendf(&k, "w=%d h=%d full=%d thumb=%d delay=%.3f format=%s%s%s", s->width,
+		    s->height, s->fullpage, s->thumb_width, s->delay, image_format_name(s->format), q,
+		    s->nocookie ? " nocookie" : "");
 	buf_append(&shown, k.data, k.len);
 	if (s->user_agent) {
 		buf_appendf(&k, " ua=%s", s->user_agent);
@@ -813,6 +818,17 @@ int pool_run(const struct settings *s)
 		free(err);
 		status = EXIT_USAGE;
 		goto out;
+	}
+	if (s->nocookie) {
+		char *rules = clean_data_path("nocookie.rules");
+		p.page_script = clean_nocookie_script(rules, &err);
+		free(rules);
+		if (!p.page_script) {
+			log_err("--nocookie: %s", err);
+			free(err);
+			status = EXIT_USAGE;
+			goto out;
+		}
 	}
 	p.retry = xcalloc(p.njobs, sizeof *p.retry);
 	p.waiting = xcalloc(p.njobs, sizeof *p.waiting);
