@@ -796,11 +796,6 @@ const char *capture_session(const struct capture *cap)
 	return cap->session_id;
 }
 
-const char *capture_url(const struct capture *cap)
-{
-	return cap->url;
-}
-
 struct capture_result *capture_result(struct capture *cap)
 {
 	return &cap->res;

@@ -62,7 +62,6 @@ void capture_abort(struct capture *cap, const char *why);
 bool capture_is_done(const struct capture *cap);
 /* The flat session id once attached, else NULL. */
 const char *capture_session(const struct capture *cap);
-const char *capture_url(const struct capture *cap);
 struct capture_result *capture_result(struct capture *cap);
 /* Closes the tab and context if still open and frees. NULL is a no-op. */
 void capture_free(struct capture *cap);

@@ -336,11 +336,6 @@ struct cdp_conn *cdp_connect(struct cdp_loop *loop, const char *ws_url, cdp_even
 	return c;
 }
 
-bool cdp_conn_is_open(const struct cdp_conn *c)
-{
-	return c->state == CONN_OPEN;
-}
-
 bool cdp_conn_is_closed(const struct cdp_conn *c)
 {
 	return c->state == CONN_CLOSED;

@@ -52,7 +52,6 @@ struct cdp_conn *cdp_connect(struct cdp_loop *loop, const char *ws_url, cdp_even
 			     cdp_closed_fn on_closed, void *ud, char **err);
 /* Closes the websocket (if open) and frees; pending callbacks are dropped. */
 void cdp_conn_free(struct cdp_conn *c);
-bool cdp_conn_is_open(const struct cdp_conn *c);
 bool cdp_conn_is_closed(const struct cdp_conn *c);
 
 /* Sends method with params (owned by the call; may be NULL) on session_id
