@@ -133,14 +133,7 @@ int cache_read(struct cache *c, const char *key, enum image_format f, struct buf
 	struct stat st;
 	struct buf b = { 0 };
 	int rc = -1;
-	int fd = open(p, O_RDONLY | O_CLOEXEC);
-	if (fd < 0 || fstat(fd, &st) < 0) {
-		if (fd >= 0)
-			close(fd);
-		goto out;
-	}
-	close(fd);
-	if (read_file(p, &b) < 0 || !image_complete(&b, f) ||
+	if (stat(p, &st) < 0 || read_file(p, &b) < 0 || !image_complete(&b, f) ||
 	    image_dimensions(b.data, b.len, width, height) < 0)
 		goto out;
 	*rendered_at = st.st_mtim.tv_sec;

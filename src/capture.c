@@ -41,8 +41,6 @@ struct capture {
 	struct cdp_conn *conn;
 	const struct capture_opts *o;
 	char *url;
-	capture_done_fn done;
-	void *ud;
 
 	enum cap_state state;
 	int64_t started;
@@ -135,8 +133,6 @@ static void cap_finish(struct capture *cap)
 	cdp_cancel_owner(cap->conn, cap);
 	free_tiles(cap);
 	cap->res.seconds = (double)(now_ms() - cap->started) / 1000.0;
-	if (cap->done)
-		cap->done(cap, cap->ud);
 }
 
 static void cap_fail(struct capture *cap, int code, bool transient, const char *fmt, ...)
@@ -773,15 +769,13 @@ void capture_on_event(struct capture *cap, const char *method, const cJSON *para
 }
 
 struct capture *capture_start(struct cdp_loop *loop, struct cdp_conn *conn, const char *url,
-			      const struct capture_opts *opts, capture_done_fn done, void *ud)
+			      const struct capture_opts *opts)
 {
 	struct capture *cap = xcalloc(1, sizeof *cap);
 	cap->loop = loop;
 	cap->conn = conn;
 	cap->o = opts;
 	cap->url = xstrdup(url);
-	cap->done = done;
-	cap->ud = ud;
 	cap->started = now_ms();
 	cap->state = ST_CONTEXT;
 	cdp_timer_start(loop, &cap->deadline, opts->timeout_ms, on_deadline, cap);

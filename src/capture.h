@@ -47,13 +47,11 @@ struct capture_result {
 };
 
 struct capture;
-typedef void (*capture_done_fn)(struct capture *cap, void *ud);
 
-/* Starts capturing url (already normalised). done (may be NULL) is called
- * once, from the loop, when the result is final; capture_is_done() says so
- * too. */
+/* Starts capturing url (already normalised); capture_is_done() says when
+ * the result is final. */
 struct capture *capture_start(struct cdp_loop *loop, struct cdp_conn *conn, const char *url,
-			      const struct capture_opts *opts, capture_done_fn done, void *ud);
+			      const struct capture_opts *opts);
 /* An event for this capture's session (or browser-level, session NULL). */
 void capture_on_event(struct capture *cap, const char *method, const cJSON *params);
 /* Fails the capture now as a transient failure (its browser went away),

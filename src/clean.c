@@ -3,7 +3,6 @@
 #include "clean.h"
 
 #include <cjson/cJSON.h>
-#include <ctype.h>
 #include <errno.h>
 #include <libgen.h>
 #include <limits.h>
@@ -69,11 +68,7 @@ char *clean_nocookie_script(const char *path, char **err)
 	for (char *line = strtok_r((char *)b.data, "\n", &save); line;
 	     line = strtok_r(NULL, "\n", &save)) {
 		lineno++;
-		while (isspace((unsigned char)*line))
-			line++;
-		char *e = line + strlen(line);
-		while (e > line && isspace((unsigned char)e[-1]))
-			*--e = '\0';
+		line = str_trim(line);
 		if (!*line || *line == '#')
 			continue;
 		if (!strncmp(line, "hide ", 5) && line[5]) {

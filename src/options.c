@@ -364,16 +364,6 @@ char *options_config_path(void)
 	return xdg_path("XDG_CONFIG_HOME", ".config", "savepage/config");
 }
 
-static char *trim(char *s)
-{
-	while (isspace((unsigned char)*s))
-		s++;
-	char *e = s + strlen(s);
-	while (e > s && isspace((unsigned char)e[-1]))
-		*--e = '\0';
-	return s;
-}
-
 /* name = value lines with long option names; '#' starts a comment line. */
 static int config_load(struct settings *s, const char *path)
 {
@@ -390,15 +380,15 @@ static int config_load(struct settings *s, const char *path)
 	for (char *line = strtok_r((char *)b.data, "\n", &save); line;
 	     line = strtok_r(NULL, "\n", &save)) {
 		lineno++;
-		char *t = trim(line);
+		char *t = str_trim(line);
 		if (!*t || *t == '#')
 			continue;
 		char *eq = strchr(t, '=');
 		char *name = t, *value = NULL;
 		if (eq) {
 			*eq = '\0';
-			value = trim(eq + 1);
-			name = trim(t);
+			value = str_trim(eq + 1);
+			name = str_trim(t);
 		}
 		char where[512];
 		snprintf(where, sizeof where, "%s: line %d: ", path, lineno);

@@ -86,7 +86,6 @@ struct job {
 };
 
 struct slot {
-	struct pool *pool;
 	int index;
 	char *remote;             /* --browser-url as given; NULL: launched */
 	struct browser *browser;  /* launched browser */
@@ -113,7 +112,6 @@ struct pool {
 	struct slot *slots;
 	size_t nslots;
 	char *browser_path;
-	char *options_key;
 	struct cdp_loop *loop;
 	struct workq *cpu, *io;
 	struct sink *sink;
@@ -211,16 +209,17 @@ static void delivery_work(void *arg)
 			d->miss = true;
 			return;
 		}
-		/* The page's status as it was rendered: the same rules apply. */
-		if (it->http_status >= 400 && p->s->fail_on_http_error) {
-			it->code = it->http_status;
-			it->message = xasprintf("the page answered HTTP %d (--fail-on-http-error)",
-						it->http_status);
-			buf_free(&it->image);
-		} else {
-			it->ok = true;
-		}
-	} else if (d->store && it->ok) {
+		it->ok = true;
+	}
+	/* The page's HTTP status, rendered now or cached: one rule for both. */
+	if (it->ok && it->http_status >= 400 && p->s->fail_on_http_error) {
+		it->ok = false;
+		it->code = it->http_status;
+		it->message = xasprintf("the page answered HTTP %d (--fail-on-http-error)",
+					it->http_status);
+		buf_free(&it->image);
+	}
+	if (d->store && it->ok) {
 		cache_store(p->cache, d->job->key, it->format, it->url, p->cache_options_shown,
 			    it->image.data, it->image.len, it->width, it->height, it->http_status,
 			    it->rendered_at, &d->cache_err);
@@ -250,12 +249,11 @@ static void delivery_done(void *arg)
 		free(d);
 		return;
 	}
-	if (d->from_cache) {
+	if (d->from_cache)
 		p->from_cache++;
-		if (it->ok && it->http_status >= 400)
-			log_warn("%s: the page answered HTTP %d; captured anyway (cached)", it->input,
-				 it->http_status);
-	}
+	if (it->ok && it->http_status >= 400)
+		log_warn("%s: the page answered HTTP %d; captured anyway", it->input,
+			 it->http_status);
 	p->finished++;
 	if (!it->ok) {
 		p->failed++;
@@ -289,8 +287,8 @@ static void deliver_job(struct pool *p, struct sink_item *it, struct job *j, boo
 	d->it = it;
 	d->job = j;
 	d->from_cache = from_cache;
-	d->store = p->cache && j && !from_cache && it->ok;
-	it->options_key = p->options_key;
+	d->store = p->cache && j && !from_cache;
+	it->options_key = p->cache_options;
 	it->source = from_cache ? "cache" : it->ok ? "browser" : NULL;
 	workq_submit(p->io, delivery_work, delivery_done, d);
 }
@@ -324,10 +322,7 @@ static void job_finished(struct pool *p, struct job *j)
 {
 	struct capture_result *r = capture_result(j->cap);
 	const struct settings *s = p->s;
-	if (r->code && j->lock_fd >= 0) {
-		cache_unlock(j->lock_fd);
-		j->lock_fd = -1;
-	}
+	/* A retry keeps the entry's lock; delivery_done() releases it. */
 	if (r->code && r->transient && j->attempts <= s->retries && !pool_interrupted) {
 		log_info("%s: %s; trying again", j->input, r->message);
 		queue_render(p, j);
@@ -340,37 +335,24 @@ static void job_finished(struct pool *p, struct job *j)
 	if (r->code) {
 		it->code = r->code;
 		it->message = xstrdup(r->message);
-	} else if (r->http_status >= 400 && s->fail_on_http_error) {
-		it->code = r->http_status;
-		it->message = xasprintf("the page answered HTTP %d (--fail-on-http-error)",
-					r->http_status);
 	} else {
-		if (r->http_status >= 400)
-			log_warn("%s: the page answered HTTP %d; captured anyway", j->input,
-				 r->http_status);
 		it->ok = true;
 		it->image = r->image;
 		r->image = (struct buf){ 0 };
 		it->width = r->width;
 		it->height = r->height;
 	}
-	if (!it->ok && j->lock_fd >= 0) {
-		cache_unlock(j->lock_fd);
-		j->lock_fd = -1;
-	}
 	deliver_job(p, it, j, false);
 }
 
 /* ---- browsers ---- */
 
-static struct slot *slot_for_session(struct slot *sl, const char *sid, struct job **jout)
+static struct job *job_for_session(struct slot *sl, const char *sid)
 {
 	for (size_t i = 0; i < sl->nactive; i++) {
 		const char *js = capture_session(sl->active[i]->cap);
-		if (js && !strcmp(js, sid)) {
-			*jout = sl->active[i];
-			return sl;
-		}
+		if (js && !strcmp(js, sid))
+			return sl->active[i];
 	}
 	return NULL;
 }
@@ -378,10 +360,10 @@ static struct slot *slot_for_session(struct slot *sl, const char *sid, struct jo
 static void on_event(void *ud, const char *method, const cJSON *params, const char *sid)
 {
 	struct slot *sl = ud;
-	struct job *j = NULL;
 	if (!sid && !strcmp(method, "Target.detachedFromTarget"))
 		sid = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(params, "sessionId"));
-	if (sid && slot_for_session(sl, sid, &j))
+	struct job *j = sid ? job_for_session(sl, sid) : NULL;
+	if (j)
 		capture_on_event(j->cap, method, params);
 }
 
@@ -589,7 +571,7 @@ static void top_up(struct pool *p)
 			j->attempts++;
 			j->slot = sl;
 			log_debug("%s: capturing (attempt %d)", j->url, j->attempts);
-			j->cap = capture_start(p->loop, sl->conn, j->url, &sl->copts, NULL, NULL);
+			j->cap = capture_start(p->loop, sl->conn, j->url, &sl->copts);
 			sl->active[sl->nactive++] = j;
 			sl->served++;
 		}
@@ -667,13 +649,12 @@ static int plan_output(struct pool *p, struct sink_opts *so)
 		so->kind = SINK_STDOUT;
 	} else {
 		so->kind = SINK_DIR; /* the current directory */
-		so->print_names = !several && !s->quiet;
+		p->print_names = !several && !s->quiet;
 	}
 	if (s->report && !strcmp(s->report, "-") && so->kind == SINK_STDOUT) {
 		log_err("--report -: standard output already carries the image");
 		return EXIT_USAGE;
 	}
-	p->print_names = so->print_names;
 	return 0;
 }
 
@@ -702,7 +683,6 @@ static void pool_free(struct pool *p)
 	free(p->cache_options_shown);
 	free(p->page_script);
 	free(p->browser_path);
-	free(p->options_key);
 }
 
 /* Starts (or reaches) the browsers, the first time something must be
@@ -729,7 +709,6 @@ static size_t start_browsers(struct pool *p)
 	size_t usable = 0;
 	for (size_t k = 0; k < p->nslots; k++) {
 		struct slot *sl = &p->slots[k];
-		sl->pool = p;
 		sl->index = (int)k;
 		sl->remote = s->browser_urls.n ? s->browser_urls.v[k] : NULL;
 		sl->active = xcalloc(p->max_active, sizeof *sl->active);
@@ -834,7 +813,6 @@ int pool_run(const struct settings *s)
 	p.waiting = xcalloc(p.njobs, sizeof *p.waiting);
 	p.max_active = s->jobs ? (size_t)s->jobs : default_jobs();
 	build_cache_options(&p);
-	p.options_key = xstrdup(p.cache_options);
 
 	p.loop = cdp_loop_new();
 	if (!p.loop) {

@@ -29,7 +29,6 @@ struct sink_opts {
 	const char *path;
 	const char *name_template; /* NULL: SINK_DEFAULT_NAME */
 	const char *report_path;   /* NULL: no report; "-": standard output */
-	bool print_names;          /* print each saved file's name on stderr */
 };
 
 /* One URL's outcome, handed to the sink (which takes the image). */

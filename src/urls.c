@@ -240,12 +240,7 @@ int url_read_lines(const char *path, void (*cb)(void *ud, const char *line, int 
 	int lineno = 0;
 	while ((n = getline(&line, &cap, f)) >= 0) {
 		lineno++;
-		char *s = line;
-		while (isspace((unsigned char)*s))
-			s++;
-		char *e = s + strlen(s);
-		while (e > s && isspace((unsigned char)e[-1]))
-			*--e = '\0';
+		char *s = str_trim(line);
 		if (!*s || *s == '#')
 			continue;
 		cb(ud, s, lineno);

@@ -30,6 +30,9 @@ void buf_puts(struct buf *b, const char *s);
 void buf_reset(struct buf *b);
 void buf_free(struct buf *b);
 
+/* Trims blanks at both ends in place; returns the first non-blank. */
+char *str_trim(char *s);
+
 /* Monotonic clock in milliseconds. */
 int64_t now_ms(void);
 
