@@ -23,7 +23,7 @@ _savepage() {
 		COMPREPLY=($(compgen -W 'jpeg png' -- "$cur"))
 		return
 		;;
-	-o | --output | -i | --input | -a | --archive | --report | --cache-dir)
+	-o | --output | -i | --input | -a | --archive | --report | --cache-dir | --blocklist)
 		COMPREPLY=($(compgen -f -- "$cur"))
 		return
 		;;
@@ -39,7 +39,7 @@ _savepage() {
 	esac
 
 	if [[ $cur == -* ]]; then
-		local opts='--width --height --fullpage --thumb-width --nocookie --delay --format --quality
+		local opts='--width --height --fullpage --thumb-width --nocookie --noads --blocklist --delay --format --quality
 			--user-agent --accept-language --cookie --input --output --name --archive --report
 			--jobs --timeout --retries --fail-on-http-error --browser --browser-arg --browser-url
 			--refresh --cache-dir --no-cache --verbose --quiet --progress --no-progress

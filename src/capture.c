@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "clean.h"
 #include "log.h"
 #include "urls.h"
 
@@ -57,12 +58,34 @@ struct capture {
 	int tiles_total, tiles_done;
 	struct buf *tiles; /* PNG data of each tile */
 
+	/* --noads: the URLs refused, so that the elements showing them can be
+	 * collapsed before the shot (a blocked frame would show an error). */
+	struct buf blocked_json; /* a JSON array being built, without its ']' */
+	int blocked_listed;
+	void (*after_clean)(struct capture *); /* where cap_clean_then() goes on */
+
 	struct cdp_timer deadline;
 	struct cdp_timer delay;
 	struct capture_result res;
 };
 
+/* Hides the elements whose resource --noads refused: a frame, image or
+ * embed left empty would still take its place in the page. */
+static const char collapse_js[] =
+	"(urls => {"
+	"  const set = new Set(urls);"
+	"  const strip = u => u.split('#')[0];"
+	"  for (const el of document.querySelectorAll('iframe,frame,img,embed,object,video,input[type=image]')) {"
+	"    const u = el.currentSrc || el.src || el.data;"
+	"    if (u && set.has(strip(u))) el.style.setProperty('display', 'none', 'important');"
+	"  }"
+	"  return true;"
+	"})";
+#define BLOCKED_LISTED_MAX 256
+
 static void cap_shoot(struct capture *cap);
+static void cap_measure(struct capture *cap);
+static void cap_clean_then(struct capture *cap, void (*next)(struct capture *));
 static void cap_navigate(struct capture *cap);
 
 const char *capture_explain_net_error(const char *e)
@@ -80,6 +103,7 @@ const char *capture_explain_net_error(const char *e)
 		{ "ERR_ADDRESS_UNREACHABLE", "address unreachable" },
 		{ "ERR_INTERNET_DISCONNECTED", "no network" },
 		{ "ERR_EMPTY_RESPONSE", "empty response from the server" },
+		{ "ERR_BLOCKED_BY_CLIENT", "blocked by --noads: the host is on a blocklist" },
 		{ "ERR_INVALID_RESPONSE", "invalid response from the server" },
 		{ "ERR_TOO_MANY_REDIRECTS", "too many redirects" },
 		{ "ERR_ABORTED", "navigation aborted (a download, or no content)" },
@@ -452,8 +476,89 @@ static const char scroll_script[] =
 static void on_scrolled(void *ud, const cJSON *result, const char *error)
 {
 	struct capture *cap = ud;
+	(void)result;
 	if (error)
 		log_debug("%s: scrolling through the page: %s", cap->url, error);
+	/* Cleaned after the scroll: what it loaded is cleaned too, and the
+	 * page is measured without what was hidden. */
+	cap_clean_then(cap, cap_measure);
+}
+
+/* The class and id names on the page, for --noads's hiding rules. */
+static const char names_js[] =
+	"(() => {"
+	"  const s = new Set();"
+	"  for (const el of document.querySelectorAll('[id],[class]')) {"
+	"    if (el.id) s.add('#' + el.id);"
+	"    for (const c of el.classList) s.add('.' + c);"
+	"  }"
+	"  return [...s].slice(0, 50000);"
+	"})()";
+
+static void on_page_names(void *ud, const cJSON *result, const char *error)
+{
+	struct capture *cap = ud;
+	const cJSON *arr = cJSON_GetObjectItemCaseSensitive(
+		cJSON_GetObjectItemCaseSensitive(result, "result"), "value");
+	size_t n = cJSON_IsArray(arr) ? (size_t)cJSON_GetArraySize(arr) : 0;
+	const char **names = xcalloc(n + 1, sizeof *names);
+	size_t k = 0;
+	const cJSON *it;
+	cJSON_ArrayForEach(it, arr) {
+		if (cJSON_IsString(it) && k < n)
+			names[k++] = it->valuestring;
+	}
+	if (error)
+		log_debug("%s: reading the page's class names: %s", cap->url, error);
+	char *css = blocklist_css_for(cap->o->blocklist, names, k);
+	free(names);
+	if (*css) {
+		/* Answered before what follows: a session works in order. */
+		char *script = clean_style_script(css);
+		cJSON *p = cJSON_CreateObject();
+		cJSON_AddStringToObject(p, "expression", script);
+		cJSON_AddBoolToObject(p, "returnByValue", 1);
+		cdp_send(cap->conn, cap->session_id, "Runtime.evaluate", p,
+			 cap->o->timeout_ms + shoot_grace_ms(cap->o), NULL, cap);
+		free(script);
+	}
+	free(css);
+	if (cap->blocked_listed) {
+		struct buf e = { 0 };
+		buf_puts(&e, collapse_js);
+		buf_puts(&e, "(");
+		buf_append(&e, cap->blocked_json.data, cap->blocked_json.len);
+		buf_puts(&e, "])");
+		cJSON *p = cJSON_CreateObject();
+		cJSON_AddStringToObject(p, "expression", (char *)e.data);
+		cJSON_AddBoolToObject(p, "returnByValue", 1);
+		cdp_send(cap->conn, cap->session_id, "Runtime.evaluate", p,
+			 cap->o->timeout_ms + shoot_grace_ms(cap->o), NULL, cap);
+		buf_free(&e);
+	}
+	void (*next)(struct capture *) = cap->after_clean;
+	cap->after_clean = NULL;
+	next(cap);
+}
+
+/* --noads: hides the ad containers and the elements whose requests were
+ * refused, then goes on with next; without it, goes on at once. */
+static void cap_clean_then(struct capture *cap, void (*next)(struct capture *))
+{
+	if (!cap->o->blocklist) {
+		next(cap);
+		return;
+	}
+	cap->after_clean = next;
+	cJSON *p = cJSON_CreateObject();
+	cJSON_AddStringToObject(p, "expression", names_js);
+	cJSON_AddBoolToObject(p, "returnByValue", 1);
+	cdp_send(cap->conn, cap->session_id, "Runtime.evaluate", p,
+		 cap->o->timeout_ms + shoot_grace_ms(cap->o), on_page_names, cap);
+}
+
+static void cap_measure(struct capture *cap)
+{
 	cap->state = ST_METRICS;
 	cdp_send(cap->conn, cap->session_id, "Page.getLayoutMetrics", NULL,
 		 cap->o->timeout_ms + shoot_grace_ms(cap->o), on_metrics, cap);
@@ -488,7 +593,7 @@ static void cap_after_wait(struct capture *cap)
 		cdp_send(cap->conn, cap->session_id, "Runtime.evaluate", p, ms + 2000, on_scrolled,
 			 cap);
 	} else {
-		cap_shoot(cap);
+		cap_clean_then(cap, cap_shoot);
 	}
 }
 
@@ -604,6 +709,18 @@ static void cap_setup_and_navigate(struct capture *cap)
 	 * more than the one fact we need from it, the page's HTTP status, which
 	 * the Navigation Timing entry gives at shot time (see cap_shoot). */
 	SETUP("Inspector.enable", NULL);
+	if (o->blocklist) {
+		/* Every request pauses for a set lookup: a browser-side pattern
+		 * list of the whole of EasyList costs seconds per tab (see
+		 * bench/README.md), a hash set microseconds. */
+		p = cJSON_CreateObject();
+		cJSON *pats = cJSON_AddArrayToObject(p, "patterns");
+		cJSON *pat = cJSON_CreateObject();
+		cJSON_AddStringToObject(pat, "urlPattern", "*");
+		cJSON_AddStringToObject(pat, "requestStage", "Request");
+		cJSON_AddItemToArray(pats, pat);
+		SETUP("Fetch.enable", p);
+	}
 
 	p = cJSON_CreateObject();
 	cJSON_AddNumberToObject(p, "width", o->width);
@@ -743,6 +860,33 @@ bool capture_is_done(const struct capture *cap)
 	return cap->state == ST_DONE;
 }
 
+/* --noads: each request of the tab waits here for one set lookup. */
+static void cap_request_paused(struct capture *cap, const cJSON *params)
+{
+	const char *id = json_str(params, "requestId");
+	const cJSON *req = cJSON_GetObjectItemCaseSensitive(params, "request");
+	const char *url = json_str(req, "url");
+	if (!id)
+		return;
+	cJSON *p = cJSON_CreateObject();
+	cJSON_AddStringToObject(p, "requestId", id);
+	if (url && cap->o->blocklist && blocklist_blocks_url(cap->o->blocklist, url)) {
+		cap->res.blocked++;
+		log_debug("%s: --noads blocked %s", cap->url, url);
+		if (cap->blocked_listed < BLOCKED_LISTED_MAX) {
+			buf_puts(&cap->blocked_json, cap->blocked_listed ? "," : "[");
+			buf_append_json_str(&cap->blocked_json, url);
+			cap->blocked_listed++;
+		}
+		cJSON_AddStringToObject(p, "errorReason", "BlockedByClient");
+		cdp_send(cap->conn, cap->session_id, "Fetch.failRequest", p, cap->o->timeout_ms,
+			 NULL, cap);
+	} else {
+		cdp_send(cap->conn, cap->session_id, "Fetch.continueRequest", p, cap->o->timeout_ms,
+			 NULL, cap);
+	}
+}
+
 void capture_on_event(struct capture *cap, const char *method, const cJSON *params)
 {
 	if (cap->state == ST_DONE || cap->state == ST_STITCH)
@@ -760,6 +904,8 @@ void capture_on_event(struct capture *cap, const char *method, const cJSON *para
 			free(cap->load_seen_loader);
 			cap->load_seen_loader = xstrdup(loader);
 		}
+	} else if (!strcmp(method, "Fetch.requestPaused")) {
+		cap_request_paused(cap, params);
 	} else if (!strcmp(method, "Inspector.targetCrashed")) {
 		cap_fail(cap, CAPTURE_E_RENDER, true, "the page's renderer crashed");
 	} else if (!strcmp(method, "Inspector.detached") ||
@@ -824,5 +970,6 @@ void capture_free(struct capture *cap)
 	free(cap->session_id);
 	free(cap->loader_id);
 	free(cap->load_seen_loader);
+	buf_free(&cap->blocked_json);
 	free(cap);
 }

@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <time.h>
 
+#include "blocklist.h"
 #include "cdp.h"
 #include "image.h"
 #include "options.h"
@@ -29,7 +30,8 @@ struct capture_opts {
 	const char *cookie;          /* NULL: none */
 	int timeout_ms;
 	int thumb_width;             /* 0: full size */
-	const char *page_script;     /* run in the page before the shot (--nocookie) */
+	const char *page_script;     /* run in the page before the shot (--nocookie, --noads) */
+	const struct blocklist *blocklist; /* --noads: requests refused in the tab; NULL off */
 	struct workq *cpu;           /* where tiles are stitched, off the loop */
 };
 
@@ -40,6 +42,7 @@ struct capture_result {
 	int http_status;   /* of the main document; 0 if unknown (file: URLs) */
 	bool load_timed_out; /* `load` never fired: shot as the page stood */
 	bool cut;          /* a full page taller than IMAGE_MAX_DIM was cut */
+	int blocked;       /* requests refused by --noads */
 	struct buf image;  /* the encoded image */
 	int width, height;
 	double seconds;

@@ -91,3 +91,17 @@ out:
 	buf_free(&b);
 	return script;
 }
+
+char *clean_style_script(const char *css)
+{
+	struct buf b = { 0 };
+	buf_puts(&b, "(css => {"
+		     "  const style = document.createElement('style');"
+		     "  style.textContent = css;"
+		     "  (document.head || document.documentElement).appendChild(style);"
+		     "  return true;"
+		     "})(");
+	buf_append_json_str(&b, css);
+	buf_puts(&b, ")");
+	return (char *)b.data;
+}

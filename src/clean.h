@@ -14,4 +14,7 @@ char *clean_data_path(const char *name);
  * when the file cannot be read or holds a line that is not a rule. */
 char *clean_nocookie_script(const char *path, char **err);
 
+/* A script adding css to the page as a style sheet (--noads's hiding). */
+char *clean_style_script(const char *css);
+
 #endif

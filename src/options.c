@@ -5,6 +5,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
+#include <unistd.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +21,8 @@ enum opt_id {
 	OPT_FULLPAGE,
 	OPT_THUMB_WIDTH,
 	OPT_NOCOOKIE,
+	OPT_NOADS,
+	OPT_BLOCKLIST,
 	OPT_DELAY,
 	OPT_FORMAT,
 	OPT_QUALITY,
@@ -83,6 +86,12 @@ static const struct opt_def opt_table[] = {
 	  false },
 	{ OPT_NOCOOKIE, "nocookie", 0, ARG_NONE, NULL, 0, 0, NULL,
 	  "hide cookie and consent banners and undo their scroll locks", false, false },
+	{ OPT_NOADS, "noads", 0, ARG_NONE, NULL, 0, 0, NULL,
+	  "block ad, tracking and analytics requests and hide empty ad boxes", false, false },
+	{ OPT_BLOCKLIST, "blocklist", 0, ARG_STRING, "FILE", 0, 0, NULL,
+	  "with --noads, also block what FILE lists (Adblock Plus syntax or hosts file; "
+	  "repeatable; implies --noads)",
+	  false, false },
 	{ OPT_DELAY, "delay", 'd', ARG_SECONDS, "SECONDS", 0, 600, NULL,
 	  "wait this long after the page has loaded (default 0)", false, false },
 	{ OPT_FORMAT, "format", 'f', ARG_FORMAT, "jpeg|png", 0, 0, NULL,
@@ -195,6 +204,7 @@ void settings_free(struct settings *s)
 	free(s->cache_dir);
 	strlist_free(&s->browser_args);
 	strlist_free(&s->browser_urls);
+	strlist_free(&s->blocklists);
 	strlist_free(&s->urls);
 	strlist_free(&s->inputs);
 }
@@ -272,6 +282,15 @@ static int opt_apply(struct settings *s, const struct opt_def *d, const char *v,
 	case OPT_FULLPAGE: s->fullpage = on; break;
 	case OPT_THUMB_WIDTH: s->thumb_width = (int)n; break;
 	case OPT_NOCOOKIE: s->nocookie = on; break;
+	case OPT_NOADS: s->noads = on; break;
+	case OPT_BLOCKLIST:
+		if (access(v, R_OK) < 0) {
+			log_err("%s--blocklist: %s: %s", where, v, strerror(errno));
+			return -1;
+		}
+		strlist_add(&s->blocklists, v);
+		s->noads = true;
+		break;
 	case OPT_REFRESH: s->refresh = n; break;
 	case OPT_CACHE_DIR: set_str(&s->cache_dir, v); break;
 	case OPT_NO_CACHE: s->no_cache = on; break;

@@ -23,6 +23,8 @@ struct settings {
 	bool fullpage;
 	int thumb_width; /* 0: off */
 	bool nocookie;
+	bool noads;
+	struct strlist blocklists; /* --blocklist files */
 	double delay; /* seconds */
 	enum image_format format;
 	bool format_set; /* --format given (else taken from -o's extension) */

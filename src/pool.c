@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "blocklist.h"
 #include "browser.h"
 #include "cache.h"
 #include "capture.h"
@@ -123,6 +124,9 @@ struct pool {
 	char *cache_options;      /* the pixel-changing options, for keys */
 	char *cache_options_shown; /* the same with secrets hashed */
 	char *page_script;        /* --nocookie's, built once per run */
+	struct blocklist *blocklist; /* --noads */
+	char blocklist_id[65];    /* what the lists are, for cache keys */
+	struct strlist blocklist_paths;
 	size_t *waiting;          /* jobs whose entry another process renders */
 	size_t nwaiting;
 	struct cdp_timer wait_timer;
@@ -682,7 +686,29 @@ static void pool_free(struct pool *p)
 	free(p->cache_options);
 	free(p->cache_options_shown);
 	free(p->page_script);
+	blocklist_free(p->blocklist);
+	strlist_free(&p->blocklist_paths);
 	free(p->browser_path);
+}
+
+/* --noads: the lists parsed (or their compiled copy read) once per run,
+ * when the first page must be rendered; a fully cached run never pays. */
+static int load_blocklist(struct pool *p)
+{
+	int64_t t0 = now_ms();
+	char *err = NULL;
+	char *dir = p->cache ? cache_default_dir(p->s->cache_dir) : NULL;
+	p->blocklist = blocklist_load(&p->blocklist_paths, dir, &err);
+	free(dir);
+	if (!p->blocklist) {
+		log_err("--noads: %s", err);
+		free(err);
+		return -1;
+	}
+	log_info("--noads: %zu hosts and %zu hiding rules from %zu lists in %lld ms",
+		 blocklist_host_count(p->blocklist), blocklist_selector_count(p->blocklist),
+		 p->blocklist_paths.n, (long long)(now_ms() - t0));
+	return 0;
 }
 
 /* Starts (or reaches) the browsers, the first time something must be
@@ -706,6 +732,8 @@ static size_t start_browsers(struct pool *p)
 					"install one or give --browser PATH");
 		}
 	}
+	if (s->noads && load_blocklist(p) < 0)
+		return 0;
 	size_t usable = 0;
 	for (size_t k = 0; k < p->nslots; k++) {
 		struct slot *sl = &p->slots[k];
@@ -724,6 +752,7 @@ static size_t start_browsers(struct pool *p)
 			.timeout_ms = (int)(s->timeout * 1000 + 0.5),
 			.thumb_width = s->thumb_width,
 			.page_script = p->page_script,
+			.blocklist = p->blocklist,
 			.cpu = p->cpu,
 		};
 		if ((sl->remote || p->browser_path) && !pool_interrupted && slot_connect(p, sl) == 0)
@@ -745,6 +774,8 @@ static void build_cache_options(struct pool *p)
 	buf_appendf(&k, "w=%d h=%d full=%d thumb=%d delay=%.3f format=%s%s%s", s->width,
 		    s->height, s->fullpage, s->thumb_width, s->delay, image_format_name(s->format), q,
 		    s->nocookie ? " nocookie" : "");
+	if (s->noads)
+		buf_appendf(&k, " noads=%.16s", p->blocklist_id);
 	buf_append(&shown, k.data, k.len);
 	if (s->user_agent) {
 		buf_appendf(&k, " ua=%s", s->user_agent);
@@ -804,6 +835,15 @@ int pool_run(const struct settings *s)
 		free(rules);
 		if (!p.page_script) {
 			log_err("--nocookie: %s", err);
+			free(err);
+			status = EXIT_USAGE;
+			goto out;
+		}
+	}
+	if (s->noads) {
+		blocklist_default_paths(&s->blocklists, &p.blocklist_paths);
+		if (blocklist_sources_id(&p.blocklist_paths, p.blocklist_id, &err) < 0) {
+			log_err("--noads: %s", err);
 			free(err);
 			status = EXIT_USAGE;
 			goto out;

@@ -282,6 +282,24 @@ bool strset_add(struct strset *s, const char *str)
 	return true;
 }
 
+void strset_remove(struct strset *s, const char *str)
+{
+	if (!s->cap)
+		return;
+	size_t i = strset_slot(s->slots, s->cap, str);
+	if (!s->slots[i])
+		return;
+	free(s->slots[i]);
+	s->slots[i] = NULL;
+	s->count--;
+	/* Linear probing: re-place the rest of the run so lookups still find it. */
+	for (size_t j = (i + 1) & (s->cap - 1); s->slots[j]; j = (j + 1) & (s->cap - 1)) {
+		char *moved = s->slots[j];
+		s->slots[j] = NULL;
+		s->slots[strset_slot(s->slots, s->cap, moved)] = moved;
+	}
+}
+
 void strset_free(struct strset *s)
 {
 	for (size_t i = 0; i < s->cap; i++)

@@ -60,6 +60,8 @@ struct strset {
 /* Adds s; returns true if it was new. */
 bool strset_add(struct strset *s, const char *str);
 bool strset_has(const struct strset *s, const char *str);
+/* Removes str if present. */
+void strset_remove(struct strset *s, const char *str);
 void strset_free(struct strset *s);
 
 /* SHA-256 of data as 64 lower-case hex digits plus NUL. */
