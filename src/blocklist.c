@@ -469,6 +469,14 @@ void blocklist_free(struct blocklist *bl)
 	free(bl);
 }
 
+void blocklist_add_host(struct blocklist *bl, const char *host)
+{
+	char *h = clean_host(host, strlen(host));
+	if (h)
+		strset_add(&bl->hosts, h);
+	free(h);
+}
+
 bool blocklist_blocks_host(const struct blocklist *bl, const char *host)
 {
 	char h[256];

@@ -33,6 +33,8 @@ void blocklist_free(struct blocklist *bl);
  * only (nothing parsed): for cache keys. 0, or -1 with *err. */
 int blocklist_sources_id(const struct strlist *paths, char id[65], char **err);
 
+/* Blocks host and its subdomains too (--nocookie's platform hosts). */
+void blocklist_add_host(struct blocklist *bl, const char *host);
 /* Whether a request to host (or to a parent domain of it) is blocked. */
 bool blocklist_blocks_host(const struct blocklist *bl, const char *host);
 /* Whether a request to url is blocked (http, https, ws and wss only). */

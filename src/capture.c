@@ -709,16 +709,23 @@ static void cap_setup_and_navigate(struct capture *cap)
 	 * more than the one fact we need from it, the page's HTTP status, which
 	 * the Navigation Timing entry gives at shot time (see cap_shoot). */
 	SETUP("Inspector.enable", NULL);
-	if (o->blocklist) {
-		/* Every request pauses for a set lookup: a browser-side pattern
-		 * list of the whole of EasyList costs seconds per tab (see
-		 * bench/README.md), a hash set microseconds. */
+	if (o->blocklist || (o->blocked_hosts && o->blocked_hosts->n)) {
+		/* --noads: every request pauses for a set lookup here (a browser-
+		 * side pattern list of the whole of EasyList costs seconds per
+		 * tab, see bench/README.md). A few hosts alone (--nocookie's) are
+		 * patterns the browser matches itself: only their requests stop. */
 		p = cJSON_CreateObject();
 		cJSON *pats = cJSON_AddArrayToObject(p, "patterns");
-		cJSON *pat = cJSON_CreateObject();
-		cJSON_AddStringToObject(pat, "urlPattern", "*");
-		cJSON_AddStringToObject(pat, "requestStage", "Request");
-		cJSON_AddItemToArray(pats, pat);
+		for (size_t i = 0; i < (o->blocklist ? 1 : 2 * o->blocked_hosts->n); i++) {
+			cJSON *pat = cJSON_CreateObject();
+			char *glob = o->blocklist ? xstrdup("*")
+					 : xasprintf(i % 2 ? "*://*.%s/*" : "*://%s/*",
+						     o->blocked_hosts->v[i / 2]);
+			cJSON_AddStringToObject(pat, "urlPattern", glob);
+			cJSON_AddStringToObject(pat, "requestStage", "Request");
+			cJSON_AddItemToArray(pats, pat);
+			free(glob);
+		}
 		SETUP("Fetch.enable", p);
 	}
 
@@ -870,9 +877,10 @@ static void cap_request_paused(struct capture *cap, const cJSON *params)
 		return;
 	cJSON *p = cJSON_CreateObject();
 	cJSON_AddStringToObject(p, "requestId", id);
-	if (url && cap->o->blocklist && blocklist_blocks_url(cap->o->blocklist, url)) {
+	/* Without a blocklist only the blocked hosts' patterns pause requests. */
+	if (url && (!cap->o->blocklist || blocklist_blocks_url(cap->o->blocklist, url))) {
 		cap->res.blocked++;
-		log_debug("%s: --noads blocked %s", cap->url, url);
+		log_debug("%s: blocked %s", cap->url, url);
 		if (cap->blocked_listed < BLOCKED_LISTED_MAX) {
 			buf_puts(&cap->blocked_json, cap->blocked_listed ? "," : "[");
 			buf_append_json_str(&cap->blocked_json, url);

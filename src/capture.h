@@ -31,7 +31,9 @@ struct capture_opts {
 	int timeout_ms;
 	int thumb_width;             /* 0: full size */
 	const char *page_script;     /* run in the page before the shot (--nocookie, --noads) */
-	const struct blocklist *blocklist; /* --noads: requests refused in the tab; NULL off */
+	const struct blocklist *blocklist; /* --noads: every request checked; NULL off */
+	const struct strlist *blocked_hosts; /* without a blocklist: hosts (and their
+					       subdomains) refused by the browser itself */
 	struct workq *cpu;           /* where tiles are stitched, off the loop */
 };
 

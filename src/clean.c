@@ -54,7 +54,7 @@ static const char nocookie_js[] =
 	"  return true;"
 	"})";
 
-char *clean_nocookie_script(const char *path, char **err)
+char *clean_nocookie_script(const char *path, struct strlist *block_hosts, char **err)
 {
 	struct buf b = { 0 };
 	if (read_file(path, &b) < 0) {
@@ -75,8 +75,12 @@ char *clean_nocookie_script(const char *path, char **err)
 			cJSON_AddItemToArray(hide, cJSON_CreateString(line + 5));
 		} else if (!strncmp(line, "unlock ", 7) && line[7]) {
 			cJSON_AddItemToArray(unlock, cJSON_CreateString(line + 7));
+		} else if (!strncmp(line, "block ", 6) && line[6] && !strpbrk(line + 6, " /*:")) {
+			if (block_hosts)
+				strlist_add(block_hosts, line + 6);
 		} else {
-			*err = xasprintf("%s: line %d: not a rule (hide SELECTOR or unlock CLASS)",
+			*err = xasprintf("%s: line %d: not a rule (hide SELECTOR, unlock CLASS or "
+					 "block HOST)",
 					 path, lineno);
 			goto out;
 		}

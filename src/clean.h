@@ -5,14 +5,17 @@
 #ifndef SAVEPAGE_CLEAN_H
 #define SAVEPAGE_CLEAN_H
 
+#include "options.h"
+
 /* Where a data file is: $SAVEPAGE_DATADIR/name, else the installed
  * $(datadir)/savepage/name, else ../data/name beside the binary (an
  * uninstalled build). Caller frees. */
 char *clean_data_path(const char *name);
 
-/* The --nocookie script built from the rules file at path. NULL with *err
+/* The --nocookie script built from the rules file at path; the hosts of
+ * its block rules are added to block_hosts (when not NULL). NULL with *err
  * when the file cannot be read or holds a line that is not a rule. */
-char *clean_nocookie_script(const char *path, char **err);
+char *clean_nocookie_script(const char *path, struct strlist *block_hosts, char **err);
 
 /* A script adding css to the page as a style sheet (--noads's hiding). */
 char *clean_style_script(const char *css);

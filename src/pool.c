@@ -127,6 +127,7 @@ struct pool {
 	struct blocklist *blocklist; /* --noads */
 	char blocklist_id[65];    /* what the lists are, for cache keys */
 	struct strlist blocklist_paths;
+	struct strlist nocookie_hosts; /* --nocookie's block rules */
 	size_t *waiting;          /* jobs whose entry another process renders */
 	size_t nwaiting;
 	struct cdp_timer wait_timer;
@@ -688,6 +689,7 @@ static void pool_free(struct pool *p)
 	free(p->page_script);
 	blocklist_free(p->blocklist);
 	strlist_free(&p->blocklist_paths);
+	strlist_free(&p->nocookie_hosts);
 	free(p->browser_path);
 }
 
@@ -705,6 +707,8 @@ static int load_blocklist(struct pool *p)
 		free(err);
 		return -1;
 	}
+	for (size_t i = 0; i < p->nocookie_hosts.n; i++)
+		blocklist_add_host(p->blocklist, p->nocookie_hosts.v[i]);
 	log_info("--noads: %zu hosts and %zu hiding rules from %zu lists in %lld ms",
 		 blocklist_host_count(p->blocklist), blocklist_selector_count(p->blocklist),
 		 p->blocklist_paths.n, (long long)(now_ms() - t0));
@@ -753,6 +757,7 @@ static size_t start_browsers(struct pool *p)
 			.thumb_width = s->thumb_width,
 			.page_script = p->page_script,
 			.blocklist = p->blocklist,
+			.blocked_hosts = &p->nocookie_hosts,
 			.cpu = p->cpu,
 		};
 		if ((sl->remote || p->browser_path) && !pool_interrupted && slot_connect(p, sl) == 0)
@@ -831,7 +836,7 @@ int pool_run(const struct settings *s)
 	}
 	if (s->nocookie) {
 		char *rules = clean_data_path("nocookie.rules");
-		p.page_script = clean_nocookie_script(rules, &err);
+		p.page_script = clean_nocookie_script(rules, &p.nocookie_hosts, &err);
 		free(rules);
 		if (!p.page_script) {
 			log_err("--nocookie: %s", err);

@@ -49,4 +49,29 @@ expect_err "line 2: not a rule"
 sp -f png -o "$T/c1.png" "$BASE/cmp.html?p=osano"
 sp --nocookie -f png -o "$T/c2.png" "$BASE/cmp.html?p=osano"
 expect_pixel "$T/c2.png" 700 850 "238 238 238" 0
+
+# A platform's script from its own host is refused in the browser, so its
+# banner (whose id no hide rule knows) is never built; a page of the same
+# host name is unaffected without the option.
+MAP="--host-resolver-rules=MAP consent.cookiebot.com 127.0.0.1:$PORT"
+cmp_asked() {
+	grep -c '"host": *"consent.cookiebot.com"' "$T/requests.jsonl"
+}
+: >"$T/requests.jsonl"
+sp --no-cache --browser-arg "$MAP" -f png -o "$T/s-on.png" "$BASE/cmp-script.html"
+expect_rc 0
+check "without --nocookie the platform's script is fetched" test "$(cmp_asked)" = 1
+expect_pixel "$T/s-on.png" 700 850 "255 0 0" 0
+: >"$T/requests.jsonl"
+sp --no-cache --nocookie --browser-arg "$MAP" -f png -o "$T/s-off.png" "$BASE/cmp-script.html"
+expect_rc 0
+check "with --nocookie the platform's script is not fetched" test "$(cmp_asked)" = 0
+expect_pixel "$T/s-off.png" 700 850 "238 238 238" 0
+# With --noads too, the platform hosts join the blocklist.
+: >"$T/requests.jsonl"
+sp --no-cache --nocookie --noads --browser-arg "$MAP" -f png -o "$T/s-both.png" \
+	"$BASE/cmp-script.html"
+expect_rc 0
+check "with --nocookie --noads the platform's script is not fetched" test "$(cmp_asked)" = 0
+expect_pixel "$T/s-both.png" 700 850 "238 238 238" 0
 finish
