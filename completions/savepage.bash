@@ -33,7 +33,8 @@ _savepage() {
 		;;
 	-W | --width | -H | --height | -d | --delay | -q | --quality | -A | --user-agent | \
 	-L | --accept-language | -b | --cookie | --timeout | --browser-arg | -n | --name | \
-	-j | --jobs | --retries | --browser-url | -T | --thumb-width | -r | --refresh)
+	-j | --jobs | --retries | --browser-url | -T | --thumb-width | -r | --refresh | \
+	--api-url | --key | --secret | --hash | --maxage)
 		return
 		;;
 	esac
@@ -42,7 +43,8 @@ _savepage() {
 		local opts='--width --height --fullpage --thumb-width --nocookie --noads --blocklist --delay --format --quality
 			--user-agent --accept-language --cookie --input --output --name --archive --report
 			--jobs --timeout --retries --fail-on-http-error --browser --browser-arg --browser-url
-			--refresh --cache-dir --no-cache --verbose --quiet --progress --no-progress
+			--refresh --cache-dir --no-cache --api --api-url --key --secret --hash --api-get
+			--api-insecure --maxage --verbose --quiet --progress --no-progress
 			--version --help
 			-W -H -F -T -d -f -q -A -L -b -i -o -n -a -j -r -v -s -V -h'
 		COMPREPLY=($(compgen -W "$opts" -- "$cur"))

@@ -99,6 +99,23 @@ static char *entry_path(const struct cache *c, const char *key, const char *ext)
 	return xasprintf("%s/%.2s/%s.%s", c->dir, key, key, ext);
 }
 
+time_t cache_mtime(struct cache *c, const char *key, enum image_format f)
+{
+	char *p = entry_path(c, key, image_format_ext(f));
+	struct stat st;
+	int rc = stat(p, &st);
+	free(p);
+	return rc < 0 || !S_ISREG(st.st_mode) ? 0 : st.st_mtime;
+}
+
+int cache_touch(struct cache *c, const char *key, enum image_format f)
+{
+	char *p = entry_path(c, key, image_format_ext(f));
+	int rc = utimensat(AT_FDCWD, p, NULL, 0);
+	free(p);
+	return rc;
+}
+
 double cache_age(struct cache *c, const char *key, enum image_format f)
 {
 	char *p = entry_path(c, key, image_format_ext(f));

@@ -33,6 +33,10 @@ const char *cache_dir(const struct cache *c);
  * that changes the pixels). out gets CACHE_KEY_LEN hex digits. */
 void cache_key(const char *url, const char *options, char out[CACHE_KEY_LEN + 1]);
 
+/* The entry's render time (its image's mtime); 0 if there is none. */
+time_t cache_mtime(struct cache *c, const char *key, enum image_format f);
+/* Marks the entry's image as rendered now (a revalidated copy). */
+int cache_touch(struct cache *c, const char *key, enum image_format f);
 /* How old the entry is, in seconds; -1 if there is none. */
 double cache_age(struct cache *c, const char *key, enum image_format f);
 

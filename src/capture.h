@@ -45,6 +45,10 @@ struct capture_result {
 	bool load_timed_out; /* `load` never fired: shot as the page stood */
 	bool cut;          /* a full page taller than IMAGE_MAX_DIM was cut */
 	int blocked;       /* requests refused by --noads */
+	/* the hosted API (api.c) */
+	bool not_modified; /* 304: the cached copy is still the API's image */
+	bool fatal;        /* the API refuses the whole batch (bad key, plan limit) */
+	bool unreachable;  /* the API could not be reached */
 	struct buf image;  /* the encoded image */
 	int width, height;
 	double seconds;

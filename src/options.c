@@ -5,6 +5,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <math.h>
 #include <stdlib.h>
@@ -46,6 +47,14 @@ enum opt_id {
 	OPT_FAIL_ON_HTTP_ERROR,
 	OPT_BROWSER,
 	OPT_BROWSER_ARG,
+	OPT_API,
+	OPT_API_URL,
+	OPT_KEY,
+	OPT_SECRET,
+	OPT_HASH,
+	OPT_API_GET,
+	OPT_API_INSECURE,
+	OPT_MAXAGE,
 	OPT_VERBOSE,
 	OPT_QUIET,
 	OPT_VERSION,
@@ -146,6 +155,23 @@ static const struct opt_def opt_table[] = {
 	  "the cache (default $XDG_CACHE_HOME/savepage, else ~/.cache/savepage)", false, false },
 	{ OPT_NO_CACHE, "no-cache", 0, ARG_NONE, NULL, 0, 0, NULL,
 	  "neither read nor write the cache", false, false },
+	{ OPT_API, "api", 0, ARG_NONE, NULL, 0, 0, "Hosted API",
+	  "render through the hosted SavePage API instead of a local browser", false, false },
+	{ OPT_API_URL, "api-url", 0, ARG_STRING, "URL", 0, 0, NULL,
+	  "the API endpoint (also SAVEPAGE_API_URL)", false, false },
+	{ OPT_KEY, "key", 0, ARG_STRING, "KEY", 0, 0, NULL,
+	  "API key (prefer SAVEPAGE_KEY or the config file)", false, false },
+	{ OPT_SECRET, "secret", 0, ARG_STRING, "SECRET", 0, 0, NULL,
+	  "API secret: hash = md5(URL + secret) per URL (prefer SAVEPAGE_SECRET)", false,
+	  false },
+	{ OPT_HASH, "hash", 0, ARG_STRING, "HEX", 0, 0, NULL,
+	  "a precomputed hash to send instead (32 hex digits)", false, false },
+	{ OPT_API_GET, "api-get", 0, ARG_NONE, NULL, 0, 0, NULL,
+	  "send GET requests instead of POST (no --cookie then)", false, false },
+	{ OPT_API_INSECURE, "api-insecure", 0, ARG_NONE, NULL, 0, 0, NULL,
+	  "do not check the API's TLS certificate (dangerous)", false, false },
+	{ OPT_MAXAGE, "maxage", 0, ARG_INT, "SECONDS", 0, 315360000, NULL,
+	  "Cache-Control max-age the API gives the image (default 2629746)", false, false },
 	{ OPT_VERBOSE, "verbose", 'v', ARG_NONE, NULL, 0, 0, "General",
 	  "say more (repeatable)", false, false },
 	{ OPT_QUIET, "quiet", 's', ARG_NONE, NULL, 0, 0, NULL, "print nothing but errors", false,
@@ -189,6 +215,7 @@ void settings_init(struct settings *s)
 	s->retries = 1;
 	s->progress = -1;
 	s->refresh = 86400;
+	s->maxage = -1;
 }
 
 void settings_free(struct settings *s)
@@ -202,6 +229,10 @@ void settings_free(struct settings *s)
 	free(s->report);
 	free(s->browser);
 	free(s->cache_dir);
+	free(s->api_url);
+	free(s->key);
+	free(s->secret);
+	free(s->hash);
 	strlist_free(&s->browser_args);
 	strlist_free(&s->browser_urls);
 	strlist_free(&s->blocklists);
@@ -291,7 +322,7 @@ static int opt_apply(struct settings *s, const struct opt_def *d, const char *v,
 		strlist_add(&s->blocklists, v);
 		s->noads = true;
 		break;
-	case OPT_REFRESH: s->refresh = n; break;
+	case OPT_REFRESH: s->refresh = n; s->refresh_set = true; break;
 	case OPT_CACHE_DIR: set_str(&s->cache_dir, v); break;
 	case OPT_NO_CACHE: s->no_cache = on; break;
 	case OPT_DELAY: s->delay = secs; break;
@@ -338,6 +369,34 @@ static int opt_apply(struct settings *s, const struct opt_def *d, const char *v,
 	case OPT_FAIL_ON_HTTP_ERROR: s->fail_on_http_error = on; break;
 	case OPT_BROWSER: set_str(&s->browser, v); break;
 	case OPT_BROWSER_ARG: strlist_add(&s->browser_args, v); break;
+	case OPT_API: s->api = on; break;
+	case OPT_API_URL:
+		if (strncmp(v, "https://", 8) && strncmp(v, "http://", 7)) {
+			log_err("%s--api-url: '%s' is not an http:// or https:// address", where, v);
+			return -1;
+		}
+		set_str(&s->api_url, v);
+		break;
+	case OPT_KEY:
+		set_str(&s->key, v);
+		s->secrets_in_config = s->secrets_in_config || *where;
+		break;
+	case OPT_SECRET:
+		set_str(&s->secret, v);
+		s->secrets_in_config = s->secrets_in_config || *where;
+		break;
+	case OPT_HASH:
+		if (strlen(v) != 32 || strspn(v, "0123456789abcdefABCDEF") != 32) {
+			log_err("%s--hash: not 32 hexadecimal digits (an md5)", where);
+			return -1;
+		}
+		set_str(&s->hash, v);
+		for (char *h = s->hash; *h; h++)
+			*h = (char)tolower((unsigned char)*h);
+		break;
+	case OPT_API_GET: s->api_get = on; break;
+	case OPT_API_INSECURE: s->api_insecure = on; break;
+	case OPT_MAXAGE: s->maxage = n; break;
 	case OPT_VERBOSE:
 		if (v)
 			s->verbose = on ? 1 : 0;
@@ -480,13 +539,35 @@ int options_read_config(struct settings *s)
 
 enum opt_status options_parse(struct settings *s, int argc, char **argv)
 {
-	/* The config file first, so that flags override it. */
+	/* The config file first, then the environment, so that flags override
+	 * both. */
 	if (!getenv("SAVEPAGE_NO_CONFIG")) {
 		char *path = options_config_path();
 		int rc = path ? config_load(s, path) : 0;
+		struct stat st;
+		/* The API key and secret are passwords: say so when others can read them. */
+		if (rc == 0 && s->secrets_in_config && stat(path, &st) == 0 &&
+		    (st.st_mode & (S_IRWXG | S_IRWXO)))
+			log_warn("%s holds the API key or secret and other users can read it; "
+				 "run: chmod 600 %s",
+				 path, path);
 		free(path);
 		if (rc < 0)
 			return OPT_USAGE;
+	}
+	static const struct {
+		const char *env;
+		enum opt_id id;
+	} from_env[] = { { "SAVEPAGE_API_URL", OPT_API_URL },
+			 { "SAVEPAGE_KEY", OPT_KEY },
+			 { "SAVEPAGE_SECRET", OPT_SECRET } };
+	for (size_t i = 0; i < ARRAY_LEN(from_env); i++) {
+		const char *v = getenv(from_env[i].env);
+		char where[64];
+		snprintf(where, sizeof where, "%s: ", from_env[i].env);
+		for (size_t k = 0; v && *v && k < ARRAY_LEN(opt_table); k++)
+			if (opt_table[k].id == from_env[i].id && opt_apply(s, &opt_table[k], v, where) < 0)
+				return OPT_USAGE;
 	}
 
 	/* getopt tables built from opt_table, with the underscore spellings. */
@@ -570,6 +651,27 @@ enum opt_status options_parse(struct settings *s, int argc, char **argv)
 		log_err("usage: savepage [OPTION]... URL...  or  savepage [OPTION]... -i FILE");
 		st = OPT_USAGE;
 		goto out;
+	}
+	if (s->api) {
+		const char *why = NULL;
+		if (!s->api_url)
+			why = "--api needs the endpoint: --api-url, SAVEPAGE_API_URL or api_url in "
+			      "the config file";
+		else if (!s->key)
+			why = "--api needs the API key: SAVEPAGE_KEY, key in the config file, or --key";
+		else if (s->api_get && s->cookie)
+			why = "--cookie cannot go with --api-get: the API takes cookies only in a "
+			      "POST body";
+		else if (s->browser_urls.n)
+			why = "--api and --browser-url cannot be used together";
+		if (why) {
+			log_err("%s", why);
+			st = OPT_USAGE;
+			goto out;
+		}
+		if (s->api_insecure)
+			log_warn("--api-insecure: the API's TLS certificate is NOT checked; anyone "
+				 "on the way can read the key and the images");
 	}
 	if (s->thumb_width && s->thumb_width >= s->width) {
 		log_err("--thumb-width %d: a thumbnail must be narrower than --width %d",

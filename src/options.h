@@ -47,8 +47,19 @@ struct settings {
 	struct strlist browser_urls;
 	/* cache */
 	long refresh; /* seconds; -1: re-render now */
+	bool refresh_set; /* given by the user (then sent to the API) */
 	char *cache_dir;
 	bool no_cache;
+	/* hosted API */
+	bool api;
+	char *api_url;
+	char *key;          /* never logged */
+	char *secret;       /* never logged */
+	char *hash;         /* --hash: precomputed md5(URL + secret) */
+	bool api_get;
+	bool api_insecure;
+	long maxage;        /* -1: not sent */
+	bool secrets_in_config; /* the config file set the key or secret */
 	/* general */
 	int verbose;
 	bool quiet;

@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "api.h"
 #include "blocklist.h"
 #include "browser.h"
 #include "cache.h"
@@ -79,6 +80,8 @@ struct job {
 	int line;
 	int attempts;
 	struct capture *cap;
+	struct api_req *req;         /* --api: the request in flight */
+	bool quiet;                  /* its failure is told another way */
 	struct slot *slot;
 	char key[CACHE_KEY_LEN + 1]; /* cache key, when there is a cache */
 	int lock_fd;                 /* the entry's lock while we render it */
@@ -128,6 +131,14 @@ struct pool {
 	char blocklist_id[65];    /* what the lists are, for cache keys */
 	struct strlist blocklist_paths;
 	struct strlist nocookie_hosts; /* --nocookie's block rules */
+	/* --api */
+	struct api *api;
+	struct job **api_active;
+	size_t napi;
+	bool api_stopped;         /* the API refused the batch: send no more */
+	int api_stop_code;
+	char *api_stop_msg;
+	size_t unreachable;       /* failures to reach the API at all */
 	size_t *waiting;          /* jobs whose entry another process renders */
 	size_t nwaiting;
 	struct cdp_timer wait_timer;
@@ -197,10 +208,14 @@ struct delivery {
 	bool from_cache; /* read the image from the cache first */
 	bool store;      /* store the rendered image in the cache first */
 	bool miss;       /* the cached entry was unusable after all */
+	bool revalidated; /* --api said 304: the cached copy is current */
+	bool quiet;      /* not sent (the batch was stopped): no line of its own */
 	char *cache_err;
 };
 
 static void queue_render(struct pool *p, struct job *j);
+static struct sink_item *item_for(struct pool *p, struct job *j);
+static bool work_left(struct pool *p);
 
 /* On the writer thread: the cache, then the outputs. */
 static void delivery_work(void *arg)
@@ -208,6 +223,8 @@ static void delivery_work(void *arg)
 	struct delivery *d = arg;
 	struct pool *p = d->p;
 	struct sink_item *it = d->it;
+	if (d->revalidated)
+		cache_touch(p->cache, d->job->key, it->format);
 	if (d->from_cache) {
 		if (cache_read(p->cache, d->job->key, it->format, &it->image, &it->rendered_at,
 			       &it->width, &it->height, &it->http_status) < 0) {
@@ -262,7 +279,8 @@ static void delivery_done(void *arg)
 	p->finished++;
 	if (!it->ok) {
 		p->failed++;
-		log_err("%s: %d %s", it->input, it->code, it->message);
+		if (!d->quiet)
+			log_err("%s: %d %s", it->input, it->code, it->message);
 	} else if (it->write_err) {
 		p->failed++;
 		log_err("%s: %d cannot save the image: %s", it->input, CAPTURE_E_RENDER,
@@ -270,8 +288,10 @@ static void delivery_done(void *arg)
 	} else {
 		p->ok++;
 		if (d->from_cache)
-			log_info("%s: %dx%d %s, %zu bytes, from the cache -> %s", it->url, it->width,
-				 it->height, image_format_name(it->format), it->image.len, it->file);
+			log_info("%s: %dx%d %s, %zu bytes, %s -> %s", it->url, it->width,
+				 it->height, image_format_name(it->format), it->image.len,
+				 d->revalidated ? "revalidated with the API" : "from the cache",
+				 it->file);
 		else
 			log_info("%s: %dx%d %s, %zu bytes, %.2f s -> %s", it->url, it->width,
 				 it->height, image_format_name(it->format), it->image.len, it->seconds,
@@ -285,7 +305,8 @@ static void delivery_done(void *arg)
 }
 
 /* Hands one URL's outcome to the writer thread. */
-static void deliver_job(struct pool *p, struct sink_item *it, struct job *j, bool from_cache)
+static struct delivery *delivery_new(struct pool *p, struct sink_item *it, struct job *j,
+				     bool from_cache)
 {
 	struct delivery *d = xcalloc(1, sizeof *d);
 	d->p = p;
@@ -293,8 +314,35 @@ static void deliver_job(struct pool *p, struct sink_item *it, struct job *j, boo
 	d->job = j;
 	d->from_cache = from_cache;
 	d->store = p->cache && j && !from_cache;
+	d->quiet = j && j->quiet;
 	it->options_key = p->cache_options;
-	it->source = from_cache ? "cache" : it->ok ? "browser" : NULL;
+	it->source = from_cache ? "cached" : it->ok ? "rendered" : NULL;
+	return d;
+}
+
+static void deliver_job(struct pool *p, struct sink_item *it, struct job *j, bool from_cache)
+{
+	workq_submit(p->io, delivery_work, delivery_done, delivery_new(p, it, j, from_cache));
+}
+
+/* --api answered 304: the cached copy stands, as of now. */
+static void deliver_revalidated(struct pool *p, struct job *j)
+{
+	struct delivery *d = delivery_new(p, item_for(p, j), j, true);
+	d->revalidated = true;
+	d->it->source = "revalidated";
+	workq_submit(p->io, delivery_work, delivery_done, d);
+}
+
+/* A URL not sent because the API refused the batch: reported, not shouted. */
+static void deliver_not_sent(struct pool *p, struct job *j)
+{
+	struct sink_item *it = item_for(p, j);
+	it->code = p->api_stop_code;
+	it->message = xasprintf("not sent: the API refused the batch (%s)", p->api_stop_msg);
+	struct delivery *d = delivery_new(p, it, j, false);
+	d->store = false;
+	d->quiet = true;
 	workq_submit(p->io, delivery_work, delivery_done, d);
 }
 
@@ -323,15 +371,15 @@ static void deliver_failure(struct pool *p, struct job *j, int code, const char 
 }
 
 /* A capture has its final result: retry it, or deliver it. */
-static void job_finished(struct pool *p, struct job *j)
+/* Returns whether the outcome was delivered (false: queued again). */
+static bool job_finished(struct pool *p, struct job *j, struct capture_result *r)
 {
-	struct capture_result *r = capture_result(j->cap);
 	const struct settings *s = p->s;
 	/* A retry keeps the entry's lock; delivery_done() releases it. */
 	if (r->code && r->transient && j->attempts <= s->retries && !pool_interrupted) {
 		log_info("%s: %s; trying again", j->input, r->message);
 		queue_render(p, j);
-		return;
+		return false;
 	}
 	struct sink_item *it = item_for(p, j);
 	it->http_status = r->http_status;
@@ -348,6 +396,7 @@ static void job_finished(struct pool *p, struct job *j)
 		it->height = r->height;
 	}
 	deliver_job(p, it, j, false);
+	return true;
 }
 
 /* ---- browsers ---- */
@@ -594,7 +643,7 @@ static void collect(struct pool *p)
 				i++;
 				continue;
 			}
-			job_finished(p, j);
+			job_finished(p, j, capture_result(j->cap));
 			capture_free(j->cap);
 			j->cap = NULL;
 			j->slot = NULL;
@@ -616,7 +665,108 @@ static size_t total_active(const struct pool *p)
 	size_t n = 0;
 	for (size_t k = 0; k < p->nslots; k++)
 		n += p->slots[k].nactive;
-	return n;
+	return n + p->napi;
+}
+
+/* ---- the hosted API ---- */
+
+static void api_top_up(struct pool *p)
+{
+	size_t i;
+	while (!pool_interrupted && !p->api_stopped && p->napi < p->max_active &&
+	       next_job(p, &i)) {
+		struct job *j = &p->jobs[i];
+		if (j->lock_fd < 0 && !claim_entry(p, j))
+			continue;
+		j->attempts++;
+		/* A stale cached copy is revalidated: the API answers 304 if its
+		 * image is no newer. -r -1 wants a new image whatever the dates. */
+		time_t ims = p->cache && !j->entry_bad && p->s->refresh >= 0
+				     ? cache_mtime(p->cache, j->key, p->s->format)
+				     : 0;
+		log_debug("%s: asking the API (attempt %d)", j->url, j->attempts);
+		j->req = api_start(p->api, j->url, ims);
+		p->api_active[p->napi++] = j;
+	}
+}
+
+/* Stops sending after an answer that refuses the whole batch. */
+static void api_stop(struct pool *p, int code, const char *msg)
+{
+	p->api_stopped = true;
+	p->api_stop_code = code;
+	p->api_stop_msg = xasprintf("%d %s", code, msg);
+	log_err("the API refuses this batch: %d %s; no more URLs are sent", code, msg);
+	for (size_t i = 0; i < p->napi; i++) {
+		struct job *j = p->api_active[i];
+		api_req_free(j->req);
+		j->req = NULL;
+		if (j->lock_fd >= 0) {
+			cache_unlock(j->lock_fd);
+			j->lock_fd = -1;
+		}
+		deliver_not_sent(p, j);
+	}
+	p->napi = 0;
+	size_t i;
+	while (next_job(p, &i))
+		deliver_not_sent(p, &p->jobs[i]);
+	while (p->nwaiting)
+		deliver_not_sent(p, &p->jobs[p->waiting[--p->nwaiting]]);
+}
+
+static void api_collect(struct pool *p)
+{
+	for (size_t i = 0; i < p->napi;) {
+		struct job *j = p->api_active[i];
+		if (!api_req_done(j->req)) {
+			i++;
+			continue;
+		}
+		p->api_active[i] = p->api_active[--p->napi];
+		struct capture_result *r = api_req_result(j->req);
+		/* The refusal is said once, by api_stop(), not again for this URL. */
+		j->quiet = r->fatal;
+		if (r->not_modified)
+			deliver_revalidated(p, j);
+		else if (job_finished(p, j, r) && r->unreachable)
+			p->unreachable++;
+		bool stop = r->fatal && !p->api_stopped;
+		int code = r->code;
+		char *msg = stop ? xstrdup(r->message) : NULL;
+		api_req_free(j->req);
+		j->req = NULL;
+		if (stop) {
+			api_stop(p, code, msg);
+			free(msg);
+			return;
+		}
+	}
+}
+
+/* The run's loop with the hosted API instead of browsers. */
+static void run_api(struct pool *p)
+{
+	char *err = NULL;
+	p->api = api_new(p->s, &err);
+	if (!p->api) {
+		log_err("%s", err);
+		free(err);
+		p->no_browser = true;
+		return;
+	}
+	p->api_active = xcalloc(p->max_active, sizeof *p->api_active);
+	while (!pool_interrupted && work_left(p)) {
+		api_top_up(p);
+		if (!work_left(p))
+			break;
+		/* Short waits: the writer thread's results are polled here. */
+		api_run(p->api, workq_pending(p->io) ? 20 : 200);
+		api_collect(p);
+		workq_poll(p->io);
+		progress_update(p->finished, p->failed, false);
+	}
+	cdp_timer_stop(&p->wait_timer);
 }
 
 /* ---- the run ---- */
@@ -687,6 +837,11 @@ static void pool_free(struct pool *p)
 	free(p->cache_options);
 	free(p->cache_options_shown);
 	free(p->page_script);
+	for (size_t i = 0; i < p->napi; i++)
+		api_req_free(p->api_active[i]->req);
+	free(p->api_active);
+	free(p->api_stop_msg);
+	api_free(p->api);
 	blocklist_free(p->blocklist);
 	strlist_free(&p->blocklist_paths);
 	strlist_free(&p->nocookie_hosts);
@@ -780,7 +935,13 @@ static void build_cache_options(struct pool *p)
 		    s->height, s->fullpage, s->thumb_width, s->delay, image_format_name(s->format), q,
 		    s->nocookie ? " nocookie" : "");
 	if (s->noads)
-		buf_appendf(&k, " noads=%.16s", p->blocklist_id);
+		buf_appendf(&k, " noads=%.16s", s->api ? "api" : p->blocklist_id);
+	if (s->api) {
+		/* The API renders its own way: its images are kept apart. */
+		char e[65];
+		sha256_hex(s->api_url, strlen(s->api_url), e);
+		buf_appendf(&k, " via=api:%.16s", e);
+	}
 	buf_append(&shown, k.data, k.len);
 	if (s->user_agent) {
 		buf_appendf(&k, " ua=%s", s->user_agent);
@@ -834,7 +995,7 @@ int pool_run(const struct settings *s)
 		status = EXIT_USAGE;
 		goto out;
 	}
-	if (s->nocookie) {
+	if (s->nocookie && !s->api) {
 		char *rules = clean_data_path("nocookie.rules");
 		p.page_script = clean_nocookie_script(rules, &p.nocookie_hosts, &err);
 		free(rules);
@@ -845,7 +1006,7 @@ int pool_run(const struct settings *s)
 			goto out;
 		}
 	}
-	if (s->noads) {
+	if (s->noads && !s->api) { /* the API blocks ads its own way */
 		blocklist_default_paths(&s->blocklists, &p.blocklist_paths);
 		if (blocklist_sources_id(&p.blocklist_paths, p.blocklist_id, &err) < 0) {
 			log_err("--noads: %s", err);
@@ -905,7 +1066,9 @@ int pool_run(const struct settings *s)
 		}
 	}
 
-	while (!p.no_browser && !pool_interrupted && work_left(&p)) {
+	if (s->api)
+		run_api(&p);
+	while (!s->api && !p.no_browser && !pool_interrupted && work_left(&p)) {
 		if (!p.browsers_started && (p.render_left || p.nwaiting) && !start_browsers(&p)) {
 			p.no_browser = true;
 			break;
@@ -970,6 +1133,9 @@ int pool_run(const struct settings *s)
 		status = EXIT_INTERRUPTED;
 	} else if (p.no_browser && p.ok == 0) {
 		status = EXIT_NO_BROWSER;
+	} else if (s->api && p.ok == 0 && p.failed &&
+		   (p.api_stopped || p.unreachable == p.failed)) {
+		status = EXIT_NO_BROWSER; /* the API could not be used at all */
 	} else if (p.failed) {
 		status = EXIT_SOME_FAILED;
 	}

@@ -98,7 +98,7 @@ expect_rc 0
 sp --browser /bin/false --report "$T/batch.jsonl" -a "$T/batch.tar" -i "$T/batch.txt"
 expect_rc 0
 check "40 images in the archive, no browser" test "$(tar -tf "$T/batch.tar" | grep -c '\.jpg$')" = 40
-check "the report says they came from the cache" test "$(grep -c '"source":"cache"' "$T/batch.jsonl")" = 40
+check "the report says they came from the cache" test "$(grep -c '"source":"cached"' "$T/batch.jsonl")" = 40
 
 # Housekeeping.
 n=$("$SAVEPAGE" cache list | tail -1 | cut -d' ' -f1)

@@ -1,7 +1,9 @@
 /* imgprobe: what the tests see of an image.
  *   imgprobe FILE        prints "FORMAT WIDTH HEIGHT"
  *   imgprobe FILE X Y    prints "R G B" of that pixel
- *   imgprobe FILE stats  prints "MIN MAX MEAN" of every channel of every pixel */
+ *   imgprobe FILE stats  prints "MIN MAX MEAN" of every channel of every pixel
+ *   imgprobe make W H RRGGBB jpeg|png  writes a solid image to standard output
+ *                        (the stand-in API server's renders) */
 #include "config.h"
 
 #include <stdio.h>
@@ -11,10 +13,39 @@
 #include "image.h"
 #include "util.h"
 
+static int make_image(char **argv)
+{
+	int w = atoi(argv[2]), h = atoi(argv[3]);
+	unsigned long rgb = strtoul(argv[4], NULL, 16);
+	enum image_format f;
+	if (w < 1 || h < 1 || image_format_parse(argv[5], &f) < 0) {
+		fprintf(stderr, "usage: imgprobe make W H RRGGBB jpeg|png\n");
+		return 2;
+	}
+	struct image *img = image_new(w, h);
+	for (size_t i = 0; i < (size_t)w * (size_t)h; i++) {
+		img->px[3 * i] = (unsigned char)(rgb >> 16);
+		img->px[3 * i + 1] = (unsigned char)(rgb >> 8);
+		img->px[3 * i + 2] = (unsigned char)rgb;
+	}
+	struct buf out = { 0 };
+	char *err = NULL;
+	int rc = image_encode(img, f, 90, &out, &err);
+	if (rc == 0)
+		fwrite(out.data, 1, out.len, stdout);
+	else
+		fprintf(stderr, "imgprobe make: %s\n", err), free(err);
+	buf_free(&out);
+	image_free(img);
+	return rc ? 1 : 0;
+}
+
 int main(int argc, char **argv)
 {
+	if (argc == 6 && !strcmp(argv[1], "make"))
+		return make_image(argv);
 	if (argc < 2 || argc > 4) {
-		fprintf(stderr, "usage: imgprobe FILE [X Y | stats]\n");
+		fprintf(stderr, "usage: imgprobe FILE [X Y | stats] | imgprobe make W H RRGGBB FORMAT\n");
 		return 2;
 	}
 	struct buf b = { 0 };

@@ -18,10 +18,10 @@ SERVER_PID=
 FAILS=0
 
 cleanup() {
-	if [ -n "$SERVER_PID" ]; then
-		kill "$SERVER_PID" 2>/dev/null
-		wait "$SERVER_PID" 2>/dev/null
-	fi
+	for pid in $SERVER_PID ${API_PID:-}; do
+		kill "$pid" 2>/dev/null
+		wait "$pid" 2>/dev/null
+	done
 	rm -rf "$T"
 }
 trap cleanup EXIT
@@ -37,6 +37,24 @@ start_server() {
 	[ -s "$T/port" ] || { echo "FAIL: test server did not start"; exit 99; }
 	PORT=$(cat "$T/port")
 	BASE="http://127.0.0.1:$PORT"
+}
+
+# start_api ACCOUNT...: the stand-in for the hosted API (tests/api_server.py)
+# with accounts KEY[:SECRET[:WORKERS]]; its address in API, its log in
+# $T/api.jsonl.
+start_api() {
+	args=${API_ARGS:-}
+	for a in "$@"; do args="$args --account $a"; done
+	# shellcheck disable=SC2086
+	python3 "$top_srcdir/tests/api_server.py" $args --imgprobe "$PROBE" \
+		--port-file "$T/api-port" --log "$T/api.jsonl" &
+	API_PID=$!
+	for _ in $(seq 1 100); do
+		[ -s "$T/api-port" ] && break
+		sleep 0.05
+	done
+	[ -s "$T/api-port" ] || { echo "FAIL: API stand-in did not start"; exit 99; }
+	API="${API_SCHEME:-http}://127.0.0.1:$(cat "$T/api-port")/v1/"
 }
 
 fail() {

@@ -1,0 +1,433 @@
+#include "config.h"
+
+#include "api.h"
+
+#include <cjson/cJSON.h>
+#include <curl/curl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include "image.h"
+#include "log.h"
+#include "util.h"
+
+/* Back-off for 481 and 474: 250 ms doubling up to 8 s, times 0.5-1.5. */
+#define BACKOFF_FIRST_MS 250
+#define BACKOFF_MAX_MS 8000
+
+enum req_state { RQ_WAITING, RQ_RUNNING, RQ_DONE };
+
+struct api {
+	const struct settings *s;
+	CURLM *multi;
+	struct api_req **reqs; /* every live request */
+	size_t nreqs, cap;
+	unsigned int seed;
+};
+
+struct api_req {
+	struct api *a;
+	char *url;
+	time_t ims;
+	enum req_state state;
+	CURL *easy;
+	char *form;
+	struct buf body;
+	char errbuf[CURL_ERROR_SIZE];
+	int64_t started, attempt_at;
+	int backoffs;
+	bool force_refresh; /* after a 491 */
+	struct capture_result res;
+};
+
+bool api_code_is_fatal(int code)
+{
+	return code == 461 || code == 471 || code == 472 || code == 473 || code == 482 ||
+	       code == 483;
+}
+
+static void add_param(struct buf *b, const char *name, const char *value)
+{
+	char *v = curl_easy_escape(NULL, value, 0);
+	if (b->len)
+		buf_puts(b, "&");
+	buf_appendf(b, "%s=%s", name, v ? v : "");
+	curl_free(v);
+}
+
+static void add_int(struct buf *b, const char *name, long v)
+{
+	char n[32];
+	snprintf(n, sizeof n, "%ld", v);
+	add_param(b, name, n);
+}
+
+char *api_form(const struct settings *s, const char *url, bool force_refresh)
+{
+	struct buf b = { 0 };
+	add_param(&b, "key", s->key ? s->key : "");
+	add_param(&b, "q", url);
+	add_int(&b, "width", s->width);
+	add_int(&b, "height", s->height);
+	if (s->fullpage)
+		add_param(&b, "fullpage", "true");
+	if (s->thumb_width)
+		add_int(&b, "thumb_width", s->thumb_width);
+	if (s->delay > 0) {
+		char d[32];
+		snprintf(d, sizeof d, "%g", s->delay);
+		add_param(&b, "delay", d);
+	}
+	if (s->nocookie)
+		add_param(&b, "nocookie", "true");
+	if (s->noads)
+		add_param(&b, "noads", "true");
+	add_param(&b, "format", image_format_name(s->format));
+	/* refresh only when asked for: else the API's own cache policy applies,
+	 * and a stale local copy may still be the API's current image (304). */
+	if (force_refresh || s->refresh_set)
+		add_int(&b, "refresh", force_refresh ? -1 : s->refresh);
+	if (s->user_agent)
+		add_param(&b, "user_agent", s->user_agent);
+	if (s->accept_language)
+		add_param(&b, "accept_language", s->accept_language);
+	if (s->maxage >= 0)
+		add_int(&b, "maxage", s->maxage);
+	if (s->cookie && !s->api_get)
+		add_param(&b, "cookie", s->cookie);
+	if (s->hash) {
+		add_param(&b, "hash", s->hash);
+	} else if (s->secret) {
+		/* hash = md5 of the URL as sent in q, then the secret. */
+		char *in = xasprintf("%s%s", url, s->secret);
+		char h[33];
+		md5_hex(in, strlen(in), h);
+		memset(in, 0, strlen(in));
+		free(in);
+		add_param(&b, "hash", h);
+	}
+	return (char *)b.data;
+}
+
+static size_t on_body(char *data, size_t size, size_t n, void *ud)
+{
+	struct api_req *r = ud;
+	buf_append(&r->body, data, size * n);
+	return size * n;
+}
+
+static void req_fail(struct api_req *r, int code, bool transient, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+static void req_fail(struct api_req *r, int code, bool transient, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	char tmp[1024];
+	vsnprintf(tmp, sizeof tmp, fmt, ap);
+	va_end(ap);
+	free(r->res.message);
+	r->res.message = xstrdup(tmp);
+	r->res.code = code;
+	r->res.transient = transient;
+	r->res.fatal = api_code_is_fatal(code);
+	r->state = RQ_DONE;
+}
+
+/* The JSON error body's message, or a short printable excerpt of the body. */
+static char *error_text(const struct buf *body)
+{
+	if (body->len) {
+		cJSON *j = cJSON_ParseWithLength((const char *)body->data, body->len);
+		const cJSON *e = cJSON_GetObjectItemCaseSensitive(j, "error");
+		if (cJSON_IsString(e) && e->valuestring[0]) {
+			char *m = xstrdup(e->valuestring);
+			cJSON_Delete(j);
+			return m;
+		}
+		cJSON_Delete(j);
+	}
+	struct buf m = { 0 };
+	buf_puts(&m, "");
+	for (size_t i = 0; i < body->len && m.len < 80; i++) {
+		unsigned char c = body->data[i];
+		buf_append(&m, c >= 32 && c < 127 ? (const char *)&body->data[i] : " ", 1);
+	}
+	return (char *)m.data;
+}
+
+static void schedule(struct api_req *r, int64_t at)
+{
+	r->state = RQ_WAITING;
+	r->attempt_at = at;
+	buf_reset(&r->body);
+}
+
+static int64_t req_deadline(const struct api_req *r)
+{
+	return r->started + (int64_t)(r->a->s->timeout * 1000);
+}
+
+/* A finished transfer: what did the API say? */
+static void req_finished(struct api_req *r, CURLcode cc)
+{
+	const struct settings *s = r->a->s;
+	curl_multi_remove_handle(r->a->multi, r->easy);
+	r->res.seconds = (double)(now_ms() - r->started) / 1000.0;
+	if (cc != CURLE_OK) {
+		/* Never the URL of the request: with --api-get it holds the key. */
+		bool reach = cc == CURLE_COULDNT_CONNECT || cc == CURLE_COULDNT_RESOLVE_HOST ||
+			     cc == CURLE_COULDNT_RESOLVE_PROXY || cc == CURLE_SSL_CONNECT_ERROR ||
+			     cc == CURLE_PEER_FAILED_VERIFICATION;
+		r->res.unreachable = reach;
+		req_fail(r, CAPTURE_E_RENDER, true, "cannot reach the API: %s",
+			 r->errbuf[0] ? r->errbuf : curl_easy_strerror(cc));
+		return;
+	}
+	long status = 0;
+	curl_easy_getinfo(r->easy, CURLINFO_RESPONSE_CODE, &status);
+	if (status == 304 && r->ims) {
+		r->res.not_modified = true;
+		r->state = RQ_DONE;
+		return;
+	}
+	if (status != 200) {
+		char *msg = error_text(&r->body);
+		int code = status >= 400 && status < 600 ? (int)status : CAPTURE_E_RENDER;
+		if ((code == 481 || code == 474)) {
+			/* Busy: back off and try again while the URL's time lasts. */
+			int64_t d = BACKOFF_FIRST_MS << (r->backoffs < 5 ? r->backoffs : 5);
+			if (d > BACKOFF_MAX_MS)
+				d = BACKOFF_MAX_MS;
+			d = d / 2 + (int64_t)(rand_r(&r->a->seed) % (unsigned int)d);
+			if (now_ms() + d < req_deadline(r)) {
+				r->backoffs++;
+				log_debug("%s: API answered %d; trying again in %lld ms", r->url, code,
+					  (long long)d);
+				free(msg);
+				schedule(r, now_ms() + d);
+				return;
+			}
+			req_fail(r, code, false, "%s (still after %d tries in %g s)", msg,
+				 r->backoffs + 1, s->timeout);
+		} else if (code == 491 && !r->force_refresh) {
+			log_debug("%s: API answered 491; asking again with refresh=-1", r->url);
+			r->force_refresh = true;
+			free(r->form);
+			r->form = NULL;
+			free(msg);
+			schedule(r, now_ms());
+			return;
+		} else if (status >= 400 && status < 600) {
+			req_fail(r, code, code == 490 || status >= 500, "%s", msg);
+		} else {
+			req_fail(r, CAPTURE_E_RENDER, false, "the API answered HTTP %ld: %s", status,
+				 msg);
+		}
+		free(msg);
+		return;
+	}
+
+	/* 200: it must be the image asked for, not some page that says 200. */
+	const char *ctype = NULL;
+	curl_easy_getinfo(r->easy, CURLINFO_CONTENT_TYPE, &ctype);
+	const char *want = s->format == IMAGE_PNG ? "image/png" : "image/jpeg";
+	size_t tl = ctype ? strcspn(ctype, "; ") : 0;
+	if (!ctype || tl != strlen(want) || strncasecmp(ctype, want, tl)) {
+		req_fail(r, CAPTURE_E_RENDER, false,
+			 "the API answered 200 with %s (%zu bytes), not %s; nothing saved",
+			 ctype ? ctype : "no Content-Type", r->body.len, want);
+		return;
+	}
+	enum image_format got;
+	int w = 0, h = 0;
+	if (image_sniff(r->body.data, r->body.len, &got) < 0 || got != s->format ||
+	    image_dimensions(r->body.data, r->body.len, &w, &h) < 0) {
+		req_fail(r, CAPTURE_E_RENDER, false,
+			 "the API's %s (%zu bytes) is not a readable %s image; nothing saved", ctype,
+			 r->body.len, image_format_name(s->format));
+		return;
+	}
+	int want_w = s->thumb_width ? s->thumb_width : s->width;
+	if (w != want_w) {
+		req_fail(r, CAPTURE_E_RENDER, false,
+			 "the API's image is %d px wide, not the %d asked for; nothing saved", w,
+			 want_w);
+		return;
+	}
+	long filetime = -1;
+	curl_easy_getinfo(r->easy, CURLINFO_FILETIME, &filetime);
+	r->res.rendered_at = filetime > 0 ? (time_t)filetime : time(NULL);
+	r->res.image = r->body;
+	r->body = (struct buf){ 0 };
+	r->res.width = w;
+	r->res.height = h;
+	r->state = RQ_DONE;
+}
+
+static void req_send(struct api_req *r)
+{
+	const struct settings *s = r->a->s;
+	if (!r->form)
+		r->form = api_form(s, r->url, r->force_refresh);
+	if (!r->easy)
+		r->easy = curl_easy_init();
+	CURL *e = r->easy;
+	curl_easy_reset(e);
+	r->errbuf[0] = '\0';
+	char *get_url = NULL;
+	if (s->api_get) {
+		get_url = xasprintf("%s%c%s", s->api_url, strchr(s->api_url, '?') ? '&' : '?',
+				    r->form);
+		curl_easy_setopt(e, CURLOPT_URL, get_url);
+		curl_easy_setopt(e, CURLOPT_HTTPGET, 1L);
+	} else {
+		curl_easy_setopt(e, CURLOPT_URL, s->api_url);
+		curl_easy_setopt(e, CURLOPT_POSTFIELDS, r->form);
+	}
+	free(get_url); /* libcurl keeps its own copy of the URL */
+	curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(e, CURLOPT_USERAGENT, "savepage/" PACKAGE_VERSION);
+	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
+	curl_easy_setopt(e, CURLOPT_WRITEDATA, r);
+	curl_easy_setopt(e, CURLOPT_ERRORBUFFER, r->errbuf);
+	curl_easy_setopt(e, CURLOPT_PRIVATE, r);
+	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(e, CURLOPT_FILETIME, 1L);
+	curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "");
+	int64_t left = req_deadline(r) - now_ms();
+	long timeout = (long)(left > 1000 ? left : 1000) + 5000; /* the API's own grace */
+	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, timeout < 10000 ? timeout : 10000L);
+	curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, timeout);
+	if (s->api_insecure) {
+		curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 0L);
+		curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 0L);
+	}
+	if (r->ims) {
+		curl_easy_setopt(e, CURLOPT_TIMECONDITION, (long)CURL_TIMECOND_IFMODSINCE);
+		curl_easy_setopt(e, CURLOPT_TIMEVALUE_LARGE, (curl_off_t)r->ims);
+	}
+	r->state = RQ_RUNNING;
+	curl_multi_add_handle(r->a->multi, e);
+}
+
+struct api *api_new(const struct settings *s, char **err)
+{
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+		*err = xstrdup("libcurl cannot be initialised");
+		return NULL;
+	}
+	struct api *a = xcalloc(1, sizeof *a);
+	a->s = s;
+	a->multi = curl_multi_init();
+	a->seed = (unsigned int)now_ms() ^ (unsigned int)getpid();
+	if (!a->multi) {
+		*err = xstrdup("libcurl cannot be initialised");
+		free(a);
+		curl_global_cleanup();
+		return NULL;
+	}
+	return a;
+}
+
+void api_free(struct api *a)
+{
+	if (!a)
+		return;
+	while (a->nreqs)
+		api_req_free(a->reqs[0]);
+	free(a->reqs);
+	curl_multi_cleanup(a->multi);
+	free(a);
+	curl_global_cleanup();
+}
+
+struct api_req *api_start(struct api *a, const char *url, time_t if_modified_since)
+{
+	struct api_req *r = xcalloc(1, sizeof *r);
+	r->a = a;
+	r->url = xstrdup(url);
+	r->ims = if_modified_since;
+	r->started = now_ms();
+	if (a->nreqs == a->cap) {
+		a->cap = a->cap ? 2 * a->cap : 16;
+		a->reqs = xrealloc(a->reqs, a->cap * sizeof *a->reqs);
+	}
+	a->reqs[a->nreqs++] = r;
+	req_send(r);
+	return r;
+}
+
+void api_run(struct api *a, int max_wait_ms)
+{
+	int64_t now = now_ms();
+	int64_t wait = max_wait_ms;
+	for (size_t i = 0; i < a->nreqs; i++) {
+		struct api_req *r = a->reqs[i];
+		if (r->state != RQ_WAITING)
+			continue;
+		if (r->attempt_at <= now)
+			req_send(r);
+		else if (r->attempt_at - now < wait)
+			wait = r->attempt_at - now;
+	}
+	int running = 0;
+	curl_multi_perform(a->multi, &running);
+	curl_multi_poll(a->multi, NULL, 0, (int)(wait > 0 ? wait : 0), NULL);
+	curl_multi_perform(a->multi, &running);
+	CURLMsg *m;
+	int left;
+	while ((m = curl_multi_info_read(a->multi, &left))) {
+		if (m->msg != CURLMSG_DONE)
+			continue;
+		struct api_req *r = NULL;
+		curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, (char **)&r);
+		if (r)
+			req_finished(r, m->data.result);
+	}
+}
+
+void api_wakeup(struct api *a)
+{
+	curl_multi_wakeup(a->multi);
+}
+
+bool api_req_done(const struct api_req *r)
+{
+	return r->state == RQ_DONE;
+}
+
+struct capture_result *api_req_result(struct api_req *r)
+{
+	return &r->res;
+}
+
+void api_req_free(struct api_req *r)
+{
+	if (!r)
+		return;
+	struct api *a = r->a;
+	for (size_t i = 0; i < a->nreqs; i++) {
+		if (a->reqs[i] == r) {
+			a->reqs[i] = a->reqs[--a->nreqs];
+			break;
+		}
+	}
+	if (r->easy) {
+		if (r->state == RQ_RUNNING)
+			curl_multi_remove_handle(a->multi, r->easy);
+		curl_easy_cleanup(r->easy);
+	}
+	if (r->form) {
+		memset(r->form, 0, strlen(r->form)); /* it holds the key */
+		free(r->form);
+	}
+	buf_free(&r->body);
+	free(r->res.message);
+	buf_free(&r->res.image);
+	free(r->url);
+	free(r);
+}

@@ -1,0 +1,236 @@
+#!/bin/sh
+# --api: savepage against a local stand-in for the hosted SavePage API
+# (tests/api_server.py, which implements the contract: key and hash checks,
+# the worker limit, every error code, its own cache with Last-Modified and
+# 304). The stand-in's log shows what savepage sent.
+. "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
+KEY=k3y-123456
+SECRET=s3cr3t-w0rd
+start_api "$KEY:$SECRET:2" "wide:$SECRET:10" "slow1:$SECRET:1" "busy0:$SECRET:0" nosecret ip-restricted \
+	origin-restricted too-many-ip plan-requests plan-shots
+export SAVEPAGE_KEY="$KEY" SAVEPAGE_SECRET="$SECRET" SAVEPAGE_API_URL="$API"
+
+# apilog EXPR: a Python expression over L, the logged requests.
+apilog() {
+	python3 -c 'import json,sys
+L=[json.loads(l) for l in open(sys.argv[1])]
+print(eval(sys.argv[2]))' "$T/api.jsonl" "$1"
+}
+md5() { printf '%s' "$1" | md5sum | cut -c1-32; }
+reset_log() { : >"$T/api.jsonl"; }
+
+# One URL, as a user would: a POST with the key, the URL and its hash.
+reset_log
+sp --api --no-cache -o "$T/s.jpg" https://example.org/
+expect_rc 0
+expect_probe "$T/s.jpg" "jpeg 1440 900"
+check "a POST" test "$(apilog 'L[-1]["method"]')" = POST
+check "the key is sent" test "$(apilog 'L[-1]["params"]["key"]')" = "$KEY"
+check "q is the URL" test "$(apilog 'L[-1]["params"]["q"]')" = https://example.org/
+check "hash = md5(URL + secret)" \
+	test "$(apilog 'L[-1]["params"]["hash"]')" = "$(md5 "https://example.org/$SECRET")"
+
+# Every option under its API name; the image is checked and kept.
+reset_log
+sp --api --no-cache -W 800 -H 600 -F -T 400 -d 1.5 --nocookie --noads -A 'Bot/1.0 (x; y=1)' \
+	-L de-DE -b 'SID=a b; q=5' --maxage 60 -r 100 -f png -o "$T/o.png" \
+	'https://example.org/a?b=c&d=e'
+expect_rc 0
+expect_probe "$T/o.png" "png 400 600"
+want='{"key": "'$KEY'", "q": "https://example.org/a?b=c&d=e", "width": "800", "height": "600", "fullpage": "true", "thumb_width": "400", "delay": "1.5", "nocookie": "true", "noads": "true", "format": "png", "refresh": "100", "user_agent": "Bot/1.0 (x; y=1)", "accept_language": "de-DE", "maxage": "60", "cookie": "SID=a b; q=5", "hash": "'$(md5 "https://example.org/a?b=c&d=e$SECRET")'"}'
+got=$(apilog 'json.dumps(L[-1]["params"])')
+check "every option sent with its API name ($got)" \
+	python3 -c 'import json,sys; sys.exit(json.loads(sys.argv[1]) != json.loads(sys.argv[2]))' \
+	"$got" "$want"
+
+# --api-get: a GET whose query is percent-encoded; no cookie allowed in it.
+reset_log
+sp --api --api-get --no-cache -A 'a&b=c' -o "$T/g.jpg" 'https://example.org/p?x=1&y=2#frag'
+expect_rc 0
+check "a GET" test "$(apilog 'L[-1]["method"]')" = GET
+check "q arrives whole" test "$(apilog 'L[-1]["params"]["q"]')" = 'https://example.org/p?x=1&y=2#frag'
+path=$(apilog 'L[-1]["path"]')
+case "$path" in
+*'q=https%3A%2F%2Fexample.org%2Fp%3Fx%3D1%26y%3D2%23frag&'*) ok "reserved characters are percent-encoded" ;;
+*) fail "query not percent-encoded: $path" ;;
+esac
+check "user_agent arrives whole" test "$(apilog 'L[-1]["params"]["user_agent"]')" = 'a&b=c'
+sp --api --api-get -b 'a=b' -o "$T/x.jpg" https://example.org/
+expect_rc 2
+expect_err "POST body"
+
+# --hash: a precomputed hash is sent as given.
+reset_log
+SAVEPAGE_SECRET= sp --api --no-cache --hash "$(md5 "https://example.org/h$SECRET")" \
+	-o "$T/h.jpg" https://example.org/h
+expect_rc 0
+check "--hash is sent" test "$(apilog 'L[-1]["params"]["hash"]')" = "$(md5 "https://example.org/h$SECRET")"
+
+# Errors that stop the batch: one clear message, the rest not sent.
+printf 'https://example.org/%s\n' 1 2 3 4 5 >"$T/five.txt"
+reset_log
+SAVEPAGE_KEY=wrong sp --api --no-cache -j 1 -o "$T/bad" --report "$T/bad.jsonl" -i "$T/five.txt"
+expect_rc 3
+expect_err "461 Cannot verify the API Key"
+check "one line on stderr" test "$(grep -c 461 "$T/err")" = 1
+check "no more requests sent after the 461" test "$(apilog 'len(L)')" = 1
+check "every URL reported" test "$(grep -c '"error_code":461' "$T/bad.jsonl")" = 5
+check "the unsent are reported as such" test "$(grep -c 'not sent' "$T/bad.jsonl")" = 4
+reset_log
+SAVEPAGE_SECRET=nope sp --api --no-cache -j 1 -o "$T/bad2" -i "$T/five.txt"
+expect_rc 3
+expect_err "471 Invalid security hash"
+check "471 stops the batch" test "$(apilog 'len(L)')" = 1
+for kc in ip-restricted:472 origin-restricted:473 plan-requests:482 plan-shots:483; do
+	reset_log
+	SAVEPAGE_KEY=${kc%:*} sp --api --no-cache -j 1 -o "$T/bad3" -i "$T/five.txt"
+	expect_err "${kc#*:} "
+	check "${kc#*:} stops the batch" test "$(apilog 'len(L)')" = 1
+done
+
+# Errors for one URL: the rest of the batch goes on.
+reset_log
+sp --api --no-cache -o "$T/mixed" --report "$T/mixed.jsonl" https://example.org/ok \
+	https://example.org/render-error file:///etc/hostname
+expect_rc 1
+expect_err "render-error: 490 Rendering error"
+expect_err "hostname: 462 Invalid or blank URL"
+check "490 tried twice (--retries 1)" \
+	test "$(apilog 'sum(1 for e in L if "render-error" in e["params"]["q"])')" = 2
+check "the good URL was saved" test "$(grep -c '"status":"ok"' "$T/mixed.jsonl")" = 1
+
+# 491: asked again with refresh=-1.
+reset_log
+sp --api --no-cache -o "$T/c.jpg" https://example.org/cache-error
+expect_rc 0
+check "491 then refresh=-1" test "$(apilog '[(e["status"], e["params"].get("refresh")) for e in L]')" = "[(491, None), (200, '-1')]"
+
+# 481 (all workers busy) and 474 (too many requests): backed off, then served.
+reset_log
+printf 'https://example.org/slow/%s\n' 1 2 3 4 5 6 >"$T/six.txt"
+SAVEPAGE_KEY=slow1 sp --api --no-cache -j 3 -o "$T/busy" -i "$T/six.txt"
+expect_rc 0
+check "481s were answered" test "$(apilog 'sum(e["status"] == 481 for e in L)')" -ge 1
+check "all six saved" test "$(ls "$T/busy" | wc -l)" = 6
+check "never more renders than the account's one worker" test "$(apilog 'max(e.get("busy", 0) for e in L)')" = 1
+reset_log
+SAVEPAGE_KEY=too-many-ip sp --api --no-cache -o "$T/ip.jpg" https://example.org/
+expect_rc 0
+check "474 twice, then served" test "$(apilog '[e["status"] for e in L]')" = "[474, 474, 200]"
+reset_log
+SAVEPAGE_KEY=busy0 sp --api --no-cache --timeout 2 -o "$T/never.jpg" https://example.org/
+expect_rc 1
+expect_err "481 All workers are busy"
+check "backed off: a few tries, not a flood" test "$(apilog 'len(L)')" -le 8
+check "no file for a failed URL" test ! -e "$T/never.jpg"
+
+# What comes back is checked.
+sp --api --no-cache -o "$T/html.jpg" https://example.org/html-instead
+expect_rc 1
+expect_err "text/html"
+check "an HTML page is not saved as a .jpg" test ! -e "$T/html.jpg"
+sp --api --no-cache -o "$T/narrow.jpg" https://example.org/wrong-width
+expect_rc 1
+expect_err "720 px wide, not the 1440"
+
+# The cache: an image the API rendered three days ago is stale here at
+# once (-r defaults to a day), so the next run revalidates it with
+# If-Modified-Since; the API still has that image and answers 304; the copy
+# is kept and counts as fresh again; -r -1 makes the API render anew.
+reset_log
+sp --api --report "$T/r1.jsonl" -o "$T/k1.jpg" https://example.org/old-render
+expect_rc 0
+check "first run: rendered" grep -q '"source":"rendered"' "$T/r1.jsonl"
+check "no refresh sent unless -r is given" test "$(apilog '"refresh" in L[-1]["params"]')" = False
+entry=$(find "$T/cache" -name '*.jpg')
+check "the entry is dated by the API's Last-Modified" test -n "$(find "$entry" -mtime +2)"
+sp --api --report "$T/r2.jsonl" -o "$T/k2.jpg" https://example.org/old-render
+expect_rc 0
+check "stale: revalidated" grep -q '"source":"revalidated"' "$T/r2.jsonl"
+check "If-Modified-Since was sent and 304 came back" \
+	test "$(apilog 'L[-1]["ims"] is not None and L[-1]["status"]')" = 304
+check "the entry's mtime is renewed" test -n "$(find "$entry" -mmin -1)"
+expect_probe "$T/k2.jpg" "jpeg 1440 900"
+sp --api --report "$T/r3.jsonl" -o "$T/k3.jpg" https://example.org/old-render
+check "third run: cached, no request" \
+	test "$(apilog 'len(L)'):$(grep -c '"source":"cached"' "$T/r3.jsonl")" = "2:1"
+sp --api -r -1 --report "$T/r4.jsonl" -o "$T/k4.jpg" https://example.org/old-render
+check "-r -1: refresh=-1, rendered again" \
+	test "$(apilog 'L[-1]["params"]["refresh"], L[-1]["status"]'):$(grep -c '"source":"rendered"' "$T/r4.jsonl")" = "('-1', 200):1"
+sp --api -r 100 --report "$T/r5.jsonl" -o "$T/k5.jpg" https://example.org/old-render
+check "-r 100 on a fresh copy: cached" grep -q '"source":"cached"' "$T/r5.jsonl"
+
+# The key and secret never show: not with -v -v, not in reports or manifests.
+sp --api --no-cache -v -v -a "$T/all.tar" --report "$T/all.jsonl" https://example.org/x \
+	https://example.org/render-error
+tar -xOf "$T/all.tar" manifest.jsonl >"$T/manifest.jsonl"
+for f in err all.jsonl manifest.jsonl; do
+	if grep -q -e "$KEY" -e "$SECRET" "$T/$f"; then
+		fail "$f shows the key or secret"
+	else
+		ok "$f shows neither key nor secret"
+	fi
+done
+
+# A config file holding them that others can read draws a warning.
+mkdir -p "$T/config/savepage"
+printf 'api_url = %s\nkey = %s\nsecret = %s\n' "$API" "$KEY" "$SECRET" >"$T/config/savepage/config"
+chmod 644 "$T/config/savepage/config"
+env -u SAVEPAGE_NO_CONFIG -u SAVEPAGE_KEY -u SAVEPAGE_SECRET -u SAVEPAGE_API_URL \
+	"$SAVEPAGE" --api --no-cache -o "$T/cf.jpg" https://example.org/cf 2>"$T/err"
+expect_err "chmod 600"
+check "the config file's key works" test -s "$T/cf.jpg"
+chmod 600 "$T/config/savepage/config"
+env -u SAVEPAGE_NO_CONFIG -u SAVEPAGE_KEY -u SAVEPAGE_SECRET -u SAVEPAGE_API_URL \
+	"$SAVEPAGE" --api --no-cache -o "$T/cf2.jpg" https://example.org/cf 2>"$T/err"
+check "no warning once private" test ! -s "$T/err"
+
+# TLS: an endpoint with a certificate nobody vouches for is refused, unless
+# --api-insecure, which says loudly what it gives up.
+openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=127.0.0.1 \
+	-addext subjectAltName=IP:127.0.0.1 -keyout "$T/tls.key" -out "$T/tls.crt" 2>/dev/null
+python3 "$top_srcdir/tests/api_server.py" --account "$KEY:$SECRET:2" --imgprobe "$PROBE" \
+	--tls "$T/tls.crt" "$T/tls.key" --port-file "$T/tls-port" --log "$T/tls.jsonl" &
+API_PID="$API_PID $!"
+for _ in $(seq 1 100); do [ -s "$T/tls-port" ] && break; sleep 0.05; done
+TLSAPI="https://127.0.0.1:$(cat "$T/tls-port")/v1/"
+SAVEPAGE_API_URL=$TLSAPI sp --api --no-cache -o "$T/tls.jpg" https://example.org/
+expect_rc 3
+expect_err "cannot reach the API: SSL certificate problem"
+check "nothing was sent over the unchecked connection" test ! -s "$T/tls.jsonl"
+SAVEPAGE_API_URL=$TLSAPI sp --api --api-insecure --no-cache -o "$T/tls.jpg" https://example.org/
+expect_rc 0
+expect_err "NOT checked"
+expect_probe "$T/tls.jpg" "jpeg 1440 900"
+
+# Proxies: libcurl's usual environment variables are honoured.
+reset_log
+http_proxy="http://127.0.0.1:$(cat "$T/api-port")" SAVEPAGE_API_URL=http://api.invalid/v1/ \
+	sp --api --no-cache -o "$T/px.jpg" https://example.org/
+expect_rc 0
+check "the request went through the proxy" test "$(apilog 'L[-1]["path"][:25]')" = "http://api.invalid/v1/"
+
+# A render that never ends is cut off (--timeout plus a few seconds' grace).
+sp --api --no-cache --timeout 1 --retries 0 -o "$T/stall.jpg" https://example.org/stall
+expect_rc 1
+expect_err "timed out"
+
+# At most -j requests at once (an account with ten workers).
+reset_log
+printf 'https://example.org/slow/par%s\n' 1 2 3 4 5 6 >"$T/par.txt"
+SAVEPAGE_KEY=wide sp --api --no-cache -j 3 -o "$T/par" -i "$T/par.txt"
+expect_rc 0
+check "three renders at once, never more" test "$(apilog 'max(e.get("busy", 0) for e in L)')" = 3
+
+# No API to reach, no endpoint, no key.
+SAVEPAGE_API_URL=http://127.0.0.1:1/ sp --api --no-cache -o "$T/u.jpg" https://example.org/
+expect_rc 3
+expect_err "cannot reach the API"
+SAVEPAGE_API_URL= sp --api -o "$T/u.jpg" https://example.org/
+expect_rc 2
+expect_err "needs the endpoint"
+SAVEPAGE_KEY= sp --api -o "$T/u.jpg" https://example.org/
+expect_rc 2
+expect_err "needs the API key"
+
+finish
