@@ -245,9 +245,10 @@ static void req_finished(struct api_req *r, CURLcode cc)
 	enum image_format got;
 	int w = 0, h = 0;
 	if (image_sniff(r->body.data, r->body.len, &got) < 0 || got != s->format ||
+	    !image_complete(r->body.data, r->body.len, s->format) ||
 	    image_dimensions(r->body.data, r->body.len, &w, &h) < 0) {
 		req_fail(r, CAPTURE_E_RENDER, false,
-			 "the API's %s (%zu bytes) is not a readable %s image; nothing saved", ctype,
+			 "the API's %s (%zu bytes) is not a whole %s image; nothing saved", ctype,
 			 r->body.len, image_format_name(s->format));
 		return;
 	}

@@ -131,18 +131,6 @@ double cache_age(struct cache *c, const char *key, enum image_format f)
 	return age < 0 ? 0 : age;
 }
 
-/* A complete image ends with its format's trailer: JPEG's EOI marker, PNG's
- * IEND chunk. A damaged entry is a miss, never served. */
-static bool image_complete(const struct buf *b, enum image_format f)
-{
-	enum image_format got;
-	if (image_sniff(b->data, b->len, &got) < 0 || got != f)
-		return false;
-	if (f == IMAGE_JPEG)
-		return b->len >= 4 && b->data[b->len - 2] == 0xFF && b->data[b->len - 1] == 0xD9;
-	return b->len >= 12 && !memcmp(b->data + b->len - 8, "IEND", 4);
-}
-
 int cache_read(struct cache *c, const char *key, enum image_format f, struct buf *image,
 	       time_t *rendered_at, int *width, int *height, int *http_status)
 {
@@ -150,7 +138,7 @@ int cache_read(struct cache *c, const char *key, enum image_format f, struct buf
 	struct stat st;
 	struct buf b = { 0 };
 	int rc = -1;
-	if (stat(p, &st) < 0 || read_file(p, &b) < 0 || !image_complete(&b, f) ||
+	if (stat(p, &st) < 0 || read_file(p, &b) < 0 || !image_complete(b.data, b.len, f) ||
 	    image_dimensions(b.data, b.len, width, height) < 0)
 		goto out;
 	*rendered_at = st.st_mtim.tv_sec;

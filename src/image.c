@@ -53,6 +53,17 @@ int image_sniff(const void *data, size_t len, enum image_format *out)
 	return -1;
 }
 
+bool image_complete(const void *data, size_t len, enum image_format f)
+{
+	const unsigned char *d = data;
+	enum image_format got;
+	if (image_sniff(data, len, &got) < 0 || got != f)
+		return false;
+	if (f == IMAGE_JPEG)
+		return len >= 4 && d[len - 2] == 0xFF && d[len - 1] == 0xD9;
+	return len >= 12 && !memcmp(d + len - 8, "IEND", 4);
+}
+
 int image_dimensions(const void *data, size_t len, int *w, int *h)
 {
 	enum image_format f;

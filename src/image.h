@@ -2,6 +2,7 @@
 #ifndef SAVEPAGE_IMAGE_H
 #define SAVEPAGE_IMAGE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -27,6 +28,9 @@ int image_format_from_path(const char *path, enum image_format *out);
 
 /* Sniffs PNG or JPEG from magic bytes; returns 0 on success. */
 int image_sniff(const void *data, size_t len, enum image_format *out);
+/* Whether data is a whole image of format f: the right magic bytes and its
+ * trailer (JPEG's EOI marker, PNG's IEND chunk), so a truncated one is not. */
+bool image_complete(const void *data, size_t len, enum image_format f);
 /* Reads width and height from the header without decoding. */
 int image_dimensions(const void *data, size_t len, int *w, int *h);
 

@@ -188,7 +188,10 @@ class Handler(BaseHTTPRequestHandler):
                 self.send_header("Content-Length", "0")
                 self.end_headers()
                 return 304
-        if "html-instead" in u.path:
+        if "truncated" in u.path:
+            body = ent["data"][: len(ent["data"]) // 2]
+            ctype = "image/" + ent["fmt"]
+        elif "html-instead" in u.path:
             body = b"<html><body>Oops, a proxy error page</body></html>"
             ctype = "text/html; charset=utf-8"
         else:

@@ -132,6 +132,10 @@ check "an HTML page is not saved as a .jpg" test ! -e "$T/html.jpg"
 sp --api --no-cache -o "$T/narrow.jpg" https://example.org/wrong-width
 expect_rc 1
 expect_err "720 px wide, not the 1440"
+sp --api --no-cache -o "$T/cut.jpg" https://example.org/truncated
+expect_rc 1
+expect_err "not a whole jpeg image"
+check "a truncated image is not saved" test ! -e "$T/cut.jpg"
 
 # The cache: an image the API rendered three days ago is stale here at
 # once (-r defaults to a day), so the next run revalidates it with
@@ -159,6 +163,16 @@ check "-r -1: refresh=-1, rendered again" \
 	test "$(apilog 'L[-1]["params"]["refresh"], L[-1]["status"]'):$(grep -c '"source":"rendered"' "$T/r4.jsonl")" = "('-1', 200):1"
 sp --api -r 100 --report "$T/r5.jsonl" -o "$T/k5.jpg" https://example.org/old-render
 check "-r 100 on a fresh copy: cached" grep -q '"source":"cached"' "$T/r5.jsonl"
+# A stale copy whose image the API has rendered anew since: 200 replaces it.
+sp --api -r 0 --report "$T/r6.jsonl" -o "$T/k6.jpg" https://example.org/newer
+meta=$(grep -l '"https://example.org/newer"' $(find "$T/cache" -name '*.json'))
+touch -d '2 days ago' "${meta%.json}.jpg"
+sp --api --cache-dir "$T/elsewhere" -r -1 -o "$T/k7.jpg" https://example.org/newer
+reset_log
+sp --api --report "$T/r8.jsonl" -o "$T/k8.jpg" https://example.org/newer
+check "the API's newer image replaces the stale copy" \
+	test "$(apilog 'L[-1]["ims"] is not None and L[-1]["status"]'):$(grep -c '"source":"rendered"' "$T/r8.jsonl")" = "200:1"
+check "the entry is dated anew" test -z "$(find "$T/cache" -name '*.jpg' -mtime +1)"
 
 # The key and secret never show: not with -v -v, not in reports or manifests.
 sp --api --no-cache -v -v -a "$T/all.tar" --report "$T/all.jsonl" https://example.org/x \
