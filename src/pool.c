@@ -1017,7 +1017,9 @@ int pool_run(const struct settings *s)
 	}
 	p.retry = xcalloc(p.njobs, sizeof *p.retry);
 	p.waiting = xcalloc(p.njobs, sizeof *p.waiting);
-	p.max_active = s->jobs ? (size_t)s->jobs : default_jobs();
+	/* The API's accounts have their own worker counts, which this machine
+	 * says nothing about: one request at a time unless -j says more. */
+	p.max_active = s->jobs ? (size_t)s->jobs : s->api ? 1 : default_jobs();
 	build_cache_options(&p);
 
 	p.loop = cdp_loop_new();

@@ -235,6 +235,11 @@ printf 'https://example.org/slow/par%s\n' 1 2 3 4 5 6 >"$T/par.txt"
 SAVEPAGE_KEY=wide sp --api --no-cache -j 3 -o "$T/par" -i "$T/par.txt"
 expect_rc 0
 check "three renders at once, never more" test "$(apilog 'max(e.get("busy", 0) for e in L)')" = 3
+reset_log
+SAVEPAGE_KEY=wide sp --api --no-cache -o "$T/seq" https://example.org/slow/seq1 \
+	https://example.org/slow/seq2 https://example.org/slow/seq3
+expect_rc 0
+check "without -j, one request at a time" test "$(apilog 'max(e.get("busy", 0) for e in L)')" = 1
 
 # No API to reach, no endpoint, no key.
 SAVEPAGE_API_URL=http://127.0.0.1:1/ sp --api --no-cache -o "$T/u.jpg" https://example.org/
