@@ -33,7 +33,10 @@ PNG_1x1 = bytes.fromhex(
     "0000000c4944415408d763f8cfc0000003010100c9fe92ef0000000049454e44ae426082")
 
 TYPES = {".html": "text/html; charset=utf-8", ".png": "image/png",
-         ".jpg": "image/jpeg", ".css": "text/css", ".js": "text/javascript"}
+         ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".gif": "image/gif",
+         ".svg": "image/svg+xml", ".ico": "image/x-icon", ".webp": "image/webp",
+         ".css": "text/css", ".js": "text/javascript", ".json": "application/json",
+         ".txt": "text/plain; charset=utf-8", ".woff": "font/woff", ".woff2": "font/woff2"}
 
 
 class Handler(BaseHTTPRequestHandler):
