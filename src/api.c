@@ -197,7 +197,7 @@ static void req_finished(struct api_req *r, CURLcode cc)
 	if (status != 200) {
 		char *msg = error_text(&r->body);
 		int code = status >= 400 && status < 600 ? (int)status : CAPTURE_E_RENDER;
-		if ((code == 481 || code == 474)) {
+		if (code == 481 || code == 474) {
 			/* Busy: back off and try again while the URL's time lasts. */
 			int64_t d = BACKOFF_FIRST_MS << (r->backoffs < 5 ? r->backoffs : 5);
 			if (d > BACKOFF_MAX_MS)

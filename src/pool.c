@@ -756,12 +756,19 @@ static void run_api(struct pool *p)
 		return;
 	}
 	p->api_active = xcalloc(p->max_active, sizeof *p->api_active);
+	int64_t waited = now_ms();
 	while (!pool_interrupted && work_left(p)) {
+		/* No browser loop runs its timers here: retry the URLs another
+		 * savepage is fetching (see claim_entry) every quarter second. */
+		if (p->nwaiting && now_ms() - waited >= 250) {
+			on_wait_timer(p);
+			waited = now_ms();
+		}
 		api_top_up(p);
 		if (!work_left(p))
 			break;
 		/* Short waits: the writer thread's results are polled here. */
-		api_run(p->api, workq_pending(p->io) ? 20 : 200);
+		api_run(p->api, workq_pending(p->io) || p->nwaiting ? 20 : 200);
 		api_collect(p);
 		workq_poll(p->io);
 		progress_update(p->finished, p->failed, false);

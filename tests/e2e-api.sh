@@ -174,6 +174,16 @@ check "the API's newer image replaces the stale copy" \
 	test "$(apilog 'L[-1]["ims"] is not None and L[-1]["status"]'):$(grep -c '"source":"rendered"' "$T/r8.jsonl")" = "200:1"
 check "the entry is dated anew" test -z "$(find "$T/cache" -name '*.jpg' -mtime +1)"
 
+# Two runs at once share the cache: the second waits for the first's image.
+reset_log
+"$SAVEPAGE" --api -o "$T/two1.jpg" https://example.org/slow/shared 2>"$T/err1" &
+sleep 0.3
+sp --api -o "$T/two2.jpg" https://example.org/slow/shared
+wait $!
+expect_rc 0
+check "both runs have the image" test -s "$T/two1.jpg" -a -s "$T/two2.jpg"
+check "the API was asked once" test "$(apilog 'len(L)')" = 1
+
 # The key and secret never show: not with -v -v, not in reports or manifests.
 sp --api --no-cache -v -v -a "$T/all.tar" --report "$T/all.jsonl" https://example.org/x \
 	https://example.org/render-error
