@@ -357,17 +357,30 @@ static void on_status(void *ud, const cJSON *result, const char *error)
 		cap->res.http_status = v->valueint;
 }
 
+/* Runs expr in the page (its value returned by value, a promise awaited
+ * when await_promise); cb (may be NULL) gets the reply within timeout_ms
+ * (0: the capture's own limit). A session answers in order, so what is sent
+ * after this runs after it. */
+static void cap_evaluate(struct capture *cap, const char *expr, bool await_promise,
+			 int timeout_ms, cdp_reply_fn cb)
+{
+	cJSON *p = cJSON_CreateObject();
+	cJSON_AddStringToObject(p, "expression", expr);
+	if (await_promise)
+		cJSON_AddBoolToObject(p, "awaitPromise", 1);
+	cJSON_AddBoolToObject(p, "returnByValue", 1);
+	cdp_send(cap->conn, cap->session_id, "Runtime.evaluate", p,
+		 timeout_ms ? timeout_ms : cap->o->timeout_ms + shoot_grace_ms(cap->o), cb, cap);
+}
+
 /* The main document's HTTP status, asked in the same burst as the shot (a
  * session answers in order, so it costs no round trip). */
 static void cap_ask_status(struct capture *cap)
 {
-	cJSON *p = cJSON_CreateObject();
-	cJSON_AddStringToObject(p, "expression",
-				"(() => { try { const e = performance.getEntriesByType('navigation')[0];"
-				" return e ? e.responseStatus : 0; } catch (x) { return 0; } })()");
-	cJSON_AddBoolToObject(p, "returnByValue", 1);
-	cdp_send(cap->conn, cap->session_id, "Runtime.evaluate", p,
-		 cap->o->timeout_ms + shoot_grace_ms(cap->o), on_status, cap);
+	cap_evaluate(cap,
+		     "(() => { try { const e = performance.getEntriesByType('navigation')[0];"
+		     " return e ? e.responseStatus : 0; } catch (x) { return 0; } })()",
+		     false, 0, on_status);
 }
 
 static void cap_shoot(struct capture *cap)
@@ -515,11 +528,7 @@ static void on_page_names(void *ud, const cJSON *result, const char *error)
 	if (*css) {
 		/* Answered before what follows: a session works in order. */
 		char *script = clean_style_script(css);
-		cJSON *p = cJSON_CreateObject();
-		cJSON_AddStringToObject(p, "expression", script);
-		cJSON_AddBoolToObject(p, "returnByValue", 1);
-		cdp_send(cap->conn, cap->session_id, "Runtime.evaluate", p,
-			 cap->o->timeout_ms + shoot_grace_ms(cap->o), NULL, cap);
+		cap_evaluate(cap, script, false, 0, NULL);
 		free(script);
 	}
 	free(css);
@@ -529,11 +538,7 @@ static void on_page_names(void *ud, const cJSON *result, const char *error)
 		buf_puts(&e, "(");
 		buf_append(&e, cap->blocked_json.data, cap->blocked_json.len);
 		buf_puts(&e, "])");
-		cJSON *p = cJSON_CreateObject();
-		cJSON_AddStringToObject(p, "expression", (char *)e.data);
-		cJSON_AddBoolToObject(p, "returnByValue", 1);
-		cdp_send(cap->conn, cap->session_id, "Runtime.evaluate", p,
-			 cap->o->timeout_ms + shoot_grace_ms(cap->o), NULL, cap);
+		cap_evaluate(cap, (char *)e.data, false, 0, NULL);
 		buf_free(&e);
 	}
 	void (*next)(struct capture *) = cap->after_clean;
@@ -550,11 +555,7 @@ static void cap_clean_then(struct capture *cap, void (*next)(struct capture *))
 		return;
 	}
 	cap->after_clean = next;
-	cJSON *p = cJSON_CreateObject();
-	cJSON_AddStringToObject(p, "expression", names_js);
-	cJSON_AddBoolToObject(p, "returnByValue", 1);
-	cdp_send(cap->conn, cap->session_id, "Runtime.evaluate", p,
-		 cap->o->timeout_ms + shoot_grace_ms(cap->o), on_page_names, cap);
+	cap_evaluate(cap, names_js, false, 0, on_page_names);
 }
 
 static void cap_measure(struct capture *cap)
@@ -566,14 +567,8 @@ static void cap_measure(struct capture *cap)
 
 static void cap_after_wait(struct capture *cap)
 {
-	if (cap->o->page_script) {
-		/* Answered before what follows: a session works in order. */
-		cJSON *p = cJSON_CreateObject();
-		cJSON_AddStringToObject(p, "expression", cap->o->page_script);
-		cJSON_AddBoolToObject(p, "returnByValue", 1);
-		cdp_send(cap->conn, cap->session_id, "Runtime.evaluate", p,
-			 cap->o->timeout_ms + shoot_grace_ms(cap->o), NULL, cap);
-	}
+	if (cap->o->page_script)
+		cap_evaluate(cap, cap->o->page_script, false, 0, NULL);
 	if (cap->o->fullpage) {
 		cap_ask_status(cap);
 		/* The scroll shares --timeout with the rest of the capture. */
@@ -586,12 +581,7 @@ static void cap_after_wait(struct capture *cap)
 		cap->state = ST_SCROLL;
 		char expr[sizeof scroll_script + 64];
 		snprintf(expr, sizeof expr, "%s(%d, %d)", scroll_script, IMAGE_MAX_DIM, ms);
-		cJSON *p = cJSON_CreateObject();
-		cJSON_AddStringToObject(p, "expression", expr);
-		cJSON_AddBoolToObject(p, "awaitPromise", 1);
-		cJSON_AddBoolToObject(p, "returnByValue", 1);
-		cdp_send(cap->conn, cap->session_id, "Runtime.evaluate", p, ms + 2000, on_scrolled,
-			 cap);
+		cap_evaluate(cap, expr, true, ms + 2000, on_scrolled);
 	} else {
 		cap_clean_then(cap, cap_shoot);
 	}

@@ -216,7 +216,7 @@ openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=127.0.0.1 \
 python3 "$top_srcdir/tests/api_server.py" --account "$KEY:$SECRET:2" --imgprobe "$PROBE" \
 	--tls "$T/tls.crt" "$T/tls.key" --port-file "$T/tls-port" --log "$T/tls.jsonl" &
 API_PID="$API_PID $!"
-for _ in $(seq 1 100); do [ -s "$T/tls-port" ] && break; sleep 0.05; done
+wait_file "$T/tls-port" || fail "the HTTPS stand-in did not start"
 TLSAPI="https://127.0.0.1:$(cat "$T/tls-port")/v1/"
 SAVEPAGE_API_URL=$TLSAPI sp --api --no-cache -o "$T/tls.jpg" https://example.org/
 expect_rc 3

@@ -26,15 +26,20 @@ cleanup() {
 }
 trap cleanup EXIT
 
+# wait_file FILE: waits up to 5 s for FILE to hold something (a server's port).
+wait_file() {
+	for _ in $(seq 1 100); do
+		[ -s "$1" ] && return 0
+		sleep 0.05
+	done
+	return 1
+}
+
 start_server() {
 	python3 "$top_srcdir/tests/server.py" --root "$PAGES" --port-file "$T/port" \
 		--log "$T/requests.jsonl" &
 	SERVER_PID=$!
-	for _ in $(seq 1 100); do
-		[ -s "$T/port" ] && break
-		sleep 0.05
-	done
-	[ -s "$T/port" ] || { echo "FAIL: test server did not start"; exit 99; }
+	wait_file "$T/port" || { echo "FAIL: test server did not start"; exit 99; }
 	PORT=$(cat "$T/port")
 	BASE="http://127.0.0.1:$PORT"
 }
@@ -49,11 +54,7 @@ start_api() {
 	python3 "$top_srcdir/tests/api_server.py" $args --imgprobe "$PROBE" \
 		--port-file "$T/api-port" --log "$T/api.jsonl" &
 	API_PID=$!
-	for _ in $(seq 1 100); do
-		[ -s "$T/api-port" ] && break
-		sleep 0.05
-	done
-	[ -s "$T/api-port" ] || { echo "FAIL: API stand-in did not start"; exit 99; }
+	wait_file "$T/api-port" || { echo "FAIL: API stand-in did not start"; exit 99; }
 	API="${API_SCHEME:-http}://127.0.0.1:$(cat "$T/api-port")/v1/"
 }
 
