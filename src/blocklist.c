@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -130,6 +131,38 @@ static char *host_rule(const char *rule)
 	return clean_host(rule, n);
 }
 
+/* A line that is just a domain name, not an Adblock substring rule such as
+ * "-tracker.js" or ".beacon.min.js": labels that start and end with a letter
+ * or digit, and a last label of letters that is not a file extension. */
+static bool plain_domain(const char *s)
+{
+	static const char *const ext[] = { "js", "css", "gif", "png", "jpg", "svg", "html",
+					   "htm", "php", "json", "swf", "mp4", "xml", "txt" };
+	const char *label = s, *last = NULL;
+	for (const char *p = s;; p++) {
+		if (*p == '.' || !*p) {
+			size_t n = (size_t)(p - label);
+			if (!n || !isalnum((unsigned char)label[0]) || !isalnum((unsigned char)p[-1]))
+				return false;
+			last = label;
+			if (!*p)
+				break;
+			label = p + 1;
+		} else if (!isalnum((unsigned char)*p) && *p != '-') {
+			return false;
+		}
+	}
+	if (last == s || strlen(last) < 2)
+		return false;
+	for (const char *p = last; *p; p++)
+		if (!isalpha((unsigned char)*p))
+			return false;
+	for (size_t i = 0; i < ARRAY_LEN(ext); i++)
+		if (!strcasecmp(last, ext[i]))
+			return false;
+	return true;
+}
+
 static void parse_line(struct blocklist *bl, char *line)
 {
 	line = str_trim(line);
@@ -172,7 +205,7 @@ static void parse_line(struct blocklist *bl, char *line)
 			name = str_trim(sp + 1);
 			size_t k = strcspn(name, " \t#");
 			h = clean_host(name, k);
-		} else {
+		} else if (plain_domain(name)) {
 			h = clean_host(name, strlen(name));
 		}
 		if (h && (!strcmp(h, "localhost") || !strcmp(h, "localhost.localdomain")))

@@ -23,6 +23,10 @@ static const char list[] =
 	"0.0.0.0 hosts-file.example # a hosts file line\n"
 	"127.0.0.1 localhost\n"
 	"plain-domain.example\n"
+	"-didomi.js\n"
+	".beacon.min.js\n"
+	"skimlinks.js\n"
+	"ad_banner_.gif\n"
 	"##.ad-banner\n"
 	"###div-gpt-ad\n"
 	"##div.sidebar > .sponsored-box\n"
@@ -55,6 +59,10 @@ int main(void)
 	CHECK(blocklist_blocks_host(bl, "hosts-file.example"));
 	CHECK(!blocklist_blocks_host(bl, "localhost"));
 	CHECK(blocklist_blocks_host(bl, "plain-domain.example"));
+	/* Adblock substring rules are not domains. */
+	CHECK(!blocklist_blocks_host(bl, "-didomi.js"));
+	CHECK(!blocklist_blocks_host(bl, "skimlinks.js"));
+	CHECK(!blocklist_blocks_host(bl, "ad_banner_.gif"));
 	CHECK(blocklist_host_count(bl) == 4 + 1);
 
 	CHECK(blocklist_blocks_url(bl, "https://cdn.ads.example/x.js?y#z"));
