@@ -378,12 +378,11 @@ static int opt_apply(struct settings *s, const struct opt_def *d, const char *v,
 		set_str(&s->api_url, v);
 		break;
 	case OPT_KEY:
-		set_str(&s->key, v);
-		s->secrets_in_config = s->secrets_in_config || *where;
-		break;
 	case OPT_SECRET:
-		set_str(&s->secret, v);
-		s->secrets_in_config = s->secrets_in_config || *where;
+		set_str(d->id == OPT_KEY ? &s->key : &s->secret, v);
+		/* where names the config file (flags and the environment: not) */
+		if (*where && strncmp(where, "SAVEPAGE_", 9))
+			s->secrets_in_config = true;
 		break;
 	case OPT_HASH:
 		if (strlen(v) != 32 || strspn(v, "0123456789abcdefABCDEF") != 32) {
