@@ -184,6 +184,21 @@ expect_rc 0
 check "both runs have the image" test -s "$T/two1.jpg" -a -s "$T/two2.jpg"
 check "the API was asked once" test "$(apilog 'len(L)')" = 1
 
+# Ctrl-C: no new request, what finished is in a valid archive, exit 130.
+printf 'https://example.org/slow/int%s\n' $(seq 1 20) >"$T/twenty.txt"
+SAVEPAGE_KEY=wide "$SAVEPAGE" --api --no-cache -j 2 -a "$T/int.tar" --report "$T/int.jsonl" \
+	-i "$T/twenty.txt" 2>"$T/err" &
+pid=$!
+sleep 2.5
+kill -INT $pid
+wait $pid
+RC=$?
+expect_rc 130
+done_n=$(grep -c '"status":"ok"' "$T/int.jsonl")
+check "the archive is whole and holds the $done_n finished" \
+	test "$(tar -tf "$T/int.tar" | grep -c '\.jpg$')" = "$done_n"
+check "interrupted before the end" test "$done_n" -ge 1 -a "$done_n" -lt 20
+
 # The key and secret never show: not with -v -v, not in reports or manifests.
 sp --api --no-cache -v -v -a "$T/all.tar" --report "$T/all.jsonl" https://example.org/x \
 	https://example.org/render-error
