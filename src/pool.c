@@ -832,6 +832,11 @@ static void pool_free(struct pool *p)
 		free(sl->active);
 	}
 	free(p->slots);
+	/* Requests still in flight (an interrupted --api run), while their jobs live. */
+	for (size_t i = 0; i < p->napi; i++) {
+		api_req_free(p->api_active[i]->req);
+		p->api_active[i]->req = NULL;
+	}
 	for (size_t i = 0; i < p->njobs; i++) {
 		free(p->jobs[i].input);
 		free(p->jobs[i].url);
@@ -844,8 +849,6 @@ static void pool_free(struct pool *p)
 	free(p->cache_options);
 	free(p->cache_options_shown);
 	free(p->page_script);
-	for (size_t i = 0; i < p->napi; i++)
-		api_req_free(p->api_active[i]->req);
 	free(p->api_active);
 	free(p->api_stop_msg);
 	api_free(p->api);
