@@ -44,7 +44,8 @@ struct api_req {
 	struct capture_result res;
 };
 
-bool api_code_is_fatal(int code)
+/* The API's error codes that stop a batch: no point sending the rest. */
+static bool api_code_is_fatal(int code)
 {
 	return code == 461 || code == 471 || code == 472 || code == 473 || code == 482 ||
 	       code == 483;
@@ -66,7 +67,9 @@ static void add_int(struct buf *b, const char *name, long v)
 	add_param(b, name, n);
 }
 
-char *api_form(const struct settings *s, const char *url, bool force_refresh)
+/* The request body or query for url: every option under its API name,
+ * percent-encoded. Caller frees. */
+static char *api_form(const struct settings *s, const char *url, bool force_refresh)
 {
 	struct buf b = { 0 };
 	add_param(&b, "key", s->key ? s->key : "");
@@ -389,11 +392,6 @@ void api_run(struct api *a, int max_wait_ms)
 		if (r)
 			req_finished(r, m->data.result);
 	}
-}
-
-void api_wakeup(struct api *a)
-{
-	curl_multi_wakeup(a->multi);
 }
 
 bool api_req_done(const struct api_req *r)

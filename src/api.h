@@ -28,8 +28,6 @@ void api_free(struct api *a);
 struct api_req *api_start(struct api *a, const char *url, time_t if_modified_since);
 /* Moves the transfers on, waiting at most max_wait_ms for something to do. */
 void api_run(struct api *a, int max_wait_ms);
-/* Makes an api_run() in progress return now (any thread). */
-void api_wakeup(struct api *a);
 bool api_req_done(const struct api_req *r);
 /* The outcome once done: an image, not_modified, or an error code with a
  * message (fatal: the API refuses the whole batch; transient: worth another
@@ -37,12 +35,5 @@ bool api_req_done(const struct api_req *r);
 struct capture_result *api_req_result(struct api_req *r);
 /* Stops the request if still running, and frees. NULL is a no-op. */
 void api_req_free(struct api_req *r);
-
-/* The API's error codes that stop a batch: no point sending the rest. */
-bool api_code_is_fatal(int code);
-
-/* The request body or query for url (exposed for tests): every option under
- * its API name, percent-encoded. Caller frees. */
-char *api_form(const struct settings *s, const char *url, bool force_refresh);
 
 #endif

@@ -25,7 +25,6 @@ struct blocklist {
 	/* The hiding rules, indexed by a class or id each needs ("" if none). */
 	struct keyed_rule *rules;
 	size_t nrules, nkeyless;
-	char id[65];
 };
 
 struct keyed_rule {
@@ -329,7 +328,6 @@ struct blocklist *blocklist_parse_text(const char *text)
 	parse_text(bl, copy);
 	free(copy);
 	finish(bl);
-	sha256_hex(text, strlen(text), bl->id);
 	return bl;
 }
 
@@ -384,7 +382,7 @@ static char *compiled_path(const char *cache_dir, const char *id)
 }
 
 /* Lines "h HOST" and "s SELECTOR" after the magic line. */
-static struct blocklist *read_compiled(const char *path, const char *id)
+static struct blocklist *read_compiled(const char *path)
 {
 	struct buf b = { 0 };
 	if (read_file(path, &b) < 0)
@@ -407,7 +405,6 @@ static struct blocklist *read_compiled(const char *path, const char *id)
 	}
 	buf_free(&b);
 	finish(bl);
-	memcpy(bl->id, id, 65);
 	return bl;
 }
 
@@ -461,7 +458,7 @@ struct blocklist *blocklist_load(const struct strlist *paths, const char *cache_
 	if (blocklist_sources_id(paths, id, err) < 0)
 		return NULL;
 	char *compiled = cache_dir ? compiled_path(cache_dir, id) : NULL;
-	struct blocklist *bl = compiled ? read_compiled(compiled, id) : NULL;
+	struct blocklist *bl = compiled ? read_compiled(compiled) : NULL;
 	if (bl) {
 		free(compiled);
 		return bl;
@@ -481,7 +478,6 @@ struct blocklist *blocklist_load(const struct strlist *paths, const char *cache_
 		buf_free(&b);
 	}
 	finish(bl);
-	memcpy(bl->id, id, 65);
 	if (compiled)
 		write_compiled(bl, compiled);
 	free(compiled);
@@ -563,9 +559,4 @@ size_t blocklist_host_count(const struct blocklist *bl)
 size_t blocklist_selector_count(const struct blocklist *bl)
 {
 	return bl->nrules;
-}
-
-const char *blocklist_id(const struct blocklist *bl)
-{
-	return bl->id;
 }

@@ -46,8 +46,6 @@ bool blocklist_blocks_url(const struct blocklist *bl, const char *url);
 char *blocklist_css_for(const struct blocklist *bl, const char *const *names, size_t n);
 size_t blocklist_host_count(const struct blocklist *bl);
 size_t blocklist_selector_count(const struct blocklist *bl);
-/* Names what was loaded, for cache keys: changes when a list changes. */
-const char *blocklist_id(const struct blocklist *bl);
 
 /* Parses one list's text into hosts and selectors (exposed for tests). */
 struct blocklist *blocklist_parse_text(const char *text);

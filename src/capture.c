@@ -103,7 +103,7 @@ const char *capture_explain_net_error(const char *e)
 		{ "ERR_ADDRESS_UNREACHABLE", "address unreachable" },
 		{ "ERR_INTERNET_DISCONNECTED", "no network" },
 		{ "ERR_EMPTY_RESPONSE", "empty response from the server" },
-		{ "ERR_BLOCKED_BY_CLIENT", "blocked by --noads: the host is on a blocklist" },
+		{ "ERR_BLOCKED_BY_CLIENT", "blocked: the host is on --noads's or --nocookie's list" },
 		{ "ERR_INVALID_RESPONSE", "invalid response from the server" },
 		{ "ERR_TOO_MANY_REDIRECTS", "too many redirects" },
 		{ "ERR_ABORTED", "navigation aborted (a download, or no content)" },
@@ -869,9 +869,9 @@ static void cap_request_paused(struct capture *cap, const cJSON *params)
 	cJSON_AddStringToObject(p, "requestId", id);
 	/* Without a blocklist only the blocked hosts' patterns pause requests. */
 	if (url && (!cap->o->blocklist || blocklist_blocks_url(cap->o->blocklist, url))) {
-		cap->res.blocked++;
 		log_debug("%s: blocked %s", cap->url, url);
-		if (cap->blocked_listed < BLOCKED_LISTED_MAX) {
+		/* Kept for the collapse before the shot, which --noads runs. */
+		if (cap->o->blocklist && cap->blocked_listed < BLOCKED_LISTED_MAX) {
 			buf_puts(&cap->blocked_json, cap->blocked_listed ? "," : "[");
 			buf_append_json_str(&cap->blocked_json, url);
 			cap->blocked_listed++;

@@ -44,7 +44,6 @@ struct capture_result {
 	int http_status;   /* of the main document; 0 if unknown (file: URLs) */
 	bool load_timed_out; /* `load` never fired: shot as the page stood */
 	bool cut;          /* a full page taller than IMAGE_MAX_DIM was cut */
-	int blocked;       /* requests refused by --noads */
 	/* the hosted API (api.c) */
 	bool not_modified; /* 304: the cached copy is still the API's image */
 	bool fatal;        /* the API refuses the whole batch (bad key, plan limit) */

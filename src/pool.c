@@ -864,9 +864,8 @@ static int load_blocklist(struct pool *p)
 {
 	int64_t t0 = now_ms();
 	char *err = NULL;
-	char *dir = p->cache ? cache_default_dir(p->s->cache_dir) : NULL;
-	p->blocklist = blocklist_load(&p->blocklist_paths, dir, &err);
-	free(dir);
+	p->blocklist = blocklist_load(&p->blocklist_paths, p->cache ? cache_dir(p->cache) : NULL,
+				      &err);
 	if (!p->blocklist) {
 		log_err("--noads: %s", err);
 		free(err);

@@ -101,7 +101,7 @@ expect_pixel "$T/builtin.png" 10 275 "0 255 0" 0
 sp --no-cache --noads --browser-arg "$MAP" -o "$T/out" \
 	"http://securepubads.g.doubleclick.net:$PORT/page/x" "$BASE/page/fine"
 expect_rc 1
-expect_err "blocked by --noads"
+expect_err "blocked: the host is on"
 check "the other URL was captured" test -s "$(ls "$T"/out/127.0.0.1_page_fine*.jpg)"
 
 # The cache keeps --noads shots apart from plain ones.

@@ -2,7 +2,10 @@
  * left out, exceptions, hosts files, and the generic hiding selectors. */
 #include "config.h"
 
+#include <dirent.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <unistd.h>
 #include <string.h>
 
 #include "blocklist.h"
@@ -103,5 +106,44 @@ int main(void)
 	CHECK_STR(css, "");
 	free(css);
 	blocklist_free(bl);
+	/* The compiled copy in a cache directory gives the same list back, and
+	 * a damaged copy is parsed again rather than trusted. */
+	char dir[] = "/tmp/test-blocklist.XXXXXX";
+	CHECK(mkdtemp(dir) != NULL);
+	char *path = xasprintf("%s/list.txt", dir);
+	FILE *f = fopen(path, "w");
+	fputs(list, f);
+	fclose(f);
+	struct strlist paths = { 0 };
+	strlist_add(&paths, path);
+	char *err = NULL;
+	for (int round = 0; round < 3; round++) {
+		bl = blocklist_load(&paths, dir, &err);
+		CHECK(bl != NULL);
+		CHECK(blocklist_host_count(bl) == 5);
+		CHECK(blocklist_selector_count(bl) == 6);
+		CHECK(blocklist_blocks_host(bl, "sub.ads.example"));
+		CHECK(!blocklist_blocks_host(bl, "freed.example"));
+		blocklist_free(bl);
+		/* Find the compiled copy; the second round damages it. */
+		DIR *d = opendir(dir);
+		struct dirent *e;
+		char *copy = NULL;
+		while (d && (e = readdir(d)))
+			if (!strncmp(e->d_name, "blocklist-", 10))
+				copy = xasprintf("%s/%s", dir, e->d_name);
+		if (d)
+			closedir(d);
+		CHECK(copy != NULL);
+		if (copy && round == 1)
+			CHECK(truncate(copy, 100) == 0);
+		if (copy && round == 2)
+			unlink(copy);
+		free(copy);
+	}
+	unlink(path);
+	CHECK(rmdir(dir) == 0);
+	free(path);
+	strlist_free(&paths);
 	return unit_done();
 }
