@@ -177,9 +177,12 @@ check "the entry is dated anew" test -z "$(find "$T/cache" -name '*.jpg' -mtime 
 # Two runs at once share the cache: the second waits for the first's image.
 reset_log
 "$SAVEPAGE" --api -o "$T/two1.jpg" https://example.org/slow/shared 2>"$T/err1" &
+first=$!
 sleep 0.3
 sp --api -o "$T/two2.jpg" https://example.org/slow/shared
-wait $!
+expect_rc 0
+wait $first
+RC=$?
 expect_rc 0
 check "both runs have the image" test -s "$T/two1.jpg" -a -s "$T/two2.jpg"
 check "the API was asked once" test "$(apilog 'len(L)')" = 1
@@ -202,7 +205,11 @@ check "interrupted before the end" test "$done_n" -ge 1 -a "$done_n" -lt 20
 # The key and secret never show: not with -v -v, not in reports or manifests.
 sp --api --no-cache -v -v -a "$T/all.tar" --report "$T/all.jsonl" https://example.org/x \
 	https://example.org/render-error
-tar -xOf "$T/all.tar" manifest.jsonl >"$T/manifest.jsonl"
+expect_rc 1
+check "the manifest is in the archive" sh -c "tar -xOf '$T/all.tar' manifest.jsonl >'$T/manifest.jsonl'"
+check "the report and the manifest list both URLs" \
+	test "$(grep -c '"url"' "$T/all.jsonl"):$(grep -c '"url"' "$T/manifest.jsonl")" = "2:2"
+check "the -v -v output has the requests in it" grep -q "asking the API" "$T/err"
 for f in err all.jsonl manifest.jsonl; do
 	if grep -q -e "$KEY" -e "$SECRET" "$T/$f"; then
 		fail "$f shows the key or secret"

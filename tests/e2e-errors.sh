@@ -3,17 +3,22 @@
 # no partial file; pages answering 4xx/5xx are captured but reported.
 . "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
 start_server
+spy_browser
 
 # Invalid or blank URLs: 462, and no browser is started for them.
 for bad in "" "   " "ftp://example.org/" "javascript:alert(1)" "http://" "http://exa mple.org/" "http://host:99999/" "http://-bad-.org"; do
-	sp -o "$T/x.png" "$bad"
+	sp --browser "$SPY" -o "$T/x.png" "$bad"
 	if [ "$RC" = 1 ] && grep -q "^savepage: $bad: 462 Invalid or blank URL sent" "$T/err" && [ ! -e "$T/x.png" ]; then
 		ok "'$bad' refused with 462"
 	else
 		fail "'$bad': exit $RC, stderr: $(cat "$T/err")"
 	fi
 done
-check "no browser started for invalid URLs" test -z "$(ls -A "$T/tmp")"
+check "no browser started for invalid URLs ($(launches) launched)" test "$(launches)" = 0
+# The spy itself works: a valid URL does launch one.
+sp --browser "$SPY" -o "$T/x.png" "$BASE/quad.html"
+check "a valid URL launches a browser ($(launches) launched)" test "$(launches)" = 1
+rm -f "$T/x.png"
 
 # A name that does not resolve, a refused connection, a TLS error.
 sp -o "$T/x.png" "http://nonexistent.invalid/"

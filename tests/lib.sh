@@ -149,6 +149,22 @@ start_bg() {
 	sleep 1
 }
 
+# spy_browser: $SPY is a browser that records each launch (a line in
+# $T/launched) and then runs the real one; "was a browser launched?" is
+# then answered by the record, not by what a clean exit leaves behind.
+spy_browser() {
+	real=$(command -v chromium-headless-shell || command -v chromium)
+	SPY="$T/spy-browser"
+	printf '#!/bin/sh\necho launched >>"%s"\nexec "%s" "$@"\n' "$T/launched" "$real" >"$SPY"
+	chmod +x "$SPY"
+	rm -f "$T/launched"
+}
+
+# launches: how many browsers $SPY has started so far.
+launches() {
+	if [ -f "$T/launched" ]; then wc -l <"$T/launched" | tr -d ' '; else echo 0; fi
+}
+
 # No Chrome of ours left running and no profile left behind.
 expect_no_browser_left() {
 	sleep 0.2

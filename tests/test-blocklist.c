@@ -106,8 +106,9 @@ int main(void)
 	CHECK_STR(css, "");
 	free(css);
 	blocklist_free(bl);
-	/* The compiled copy in a cache directory gives the same list back, and
-	 * a damaged copy is parsed again rather than trusted. */
+	/* The compiled copy in a cache directory is what a later run reads (a
+	 * host planted in it is blocked), and a damaged or missing copy is
+	 * parsed again rather than trusted. */
 	char dir[] = "/tmp/test-blocklist.XXXXXX";
 	CHECK(mkdtemp(dir) != NULL);
 	char *path = xasprintf("%s/list.txt", dir);
@@ -117,15 +118,17 @@ int main(void)
 	struct strlist paths = { 0 };
 	strlist_add(&paths, path);
 	char *err = NULL;
-	for (int round = 0; round < 3; round++) {
+	for (int round = 0; round < 4; round++) {
 		bl = blocklist_load(&paths, dir, &err);
 		CHECK(bl != NULL);
-		CHECK(blocklist_host_count(bl) == 5);
+		CHECK(blocklist_host_count(bl) == (round == 1 ? 6u : 5u));
 		CHECK(blocklist_selector_count(bl) == 6);
 		CHECK(blocklist_blocks_host(bl, "sub.ads.example"));
 		CHECK(!blocklist_blocks_host(bl, "freed.example"));
+		CHECK(blocklist_blocks_host(bl, "planted.example") == (round == 1));
 		blocklist_free(bl);
-		/* Find the compiled copy; the second round damages it. */
+		/* Find the compiled copy: plant a host in it, then damage it, then
+		 * remove it. */
 		DIR *d = opendir(dir);
 		struct dirent *e;
 		char *copy = NULL;
@@ -135,9 +138,19 @@ int main(void)
 		if (d)
 			closedir(d);
 		CHECK(copy != NULL);
+		if (copy && round == 0) {
+			struct buf b = { 0 };
+			CHECK(read_file(copy, &b) == 0 && b.len > 4);
+			b.len -= 4; /* "end\n" */
+			buf_puts(&b, "h planted.example\nend\n");
+			f = fopen(copy, "w");
+			fwrite(b.data, 1, b.len, f);
+			fclose(f);
+			buf_free(&b);
+		}
 		if (copy && round == 1)
 			CHECK(truncate(copy, 100) == 0);
-		if (copy && round == 2)
+		if (copy && round >= 2)
 			unlink(copy);
 		free(copy);
 	}
