@@ -454,9 +454,11 @@ static void on_metrics(void *ud, const cJSON *result, const char *error)
 
 /* Before a full-page shot the page is scrolled through, a viewport and a
  * half at a time, so that lazy images and infinite-scroll sentinels load; it
- * stops at the bottom, at IMAGE_MAX_DIM px, or after FULLPAGE_SCROLL_MS, then
- * waits (within that time) for the images it started, and goes back to the
- * top so that sticky and fixed elements are drawn once. */
+ * stops at the bottom (once two frames and 50 ms have passed there without
+ * the page growing: an endless feed grows when its sentinel shows), at
+ * IMAGE_MAX_DIM px, or after FULLPAGE_SCROLL_MS, then waits (within that
+ * time) for the images it started, and goes back to the top so that sticky
+ * and fixed elements are drawn once. */
 #define FULLPAGE_SCROLL_MS 8000
 
 static const char scroll_script[] =
@@ -466,10 +468,15 @@ static const char scroll_script[] =
 	"  const pause = (ms) => new Promise(r => setTimeout(r, ms));"
 	"  const frame = () => new Promise(r => requestAnimationFrame(() => r()));"
 	"  const step = Math.max(Math.floor(innerHeight * 1.5), 200);"
+	"  const height = () => Math.max(document.documentElement.scrollHeight,"
+	"                                document.body ? document.body.scrollHeight : 0);"
 	"  let y = 0;"
 	"  for (;;) {"
-	"    const h = Math.max(document.documentElement.scrollHeight,"
-	"                       document.body ? document.body.scrollHeight : 0);"
+	"    let h = height();"
+	"    if (y + innerHeight >= h && y > 0 && left() > 0) {"
+	"      await Promise.race([frame().then(frame).then(() => pause(50)), pause(1000)]);"
+	"      h = height();"
+	"    }"
 	"    if (y + innerHeight >= h || y >= maxHeight || left() <= 0) break;"
 	"    y += step;"
 	"    window.scrollTo(0, y);"
