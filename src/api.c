@@ -22,10 +22,15 @@
 enum req_state { RQ_WAITING, RQ_RUNNING, RQ_DONE };
 
 struct api {
-	const struct settings *s;
+	struct loop *loop;
+	struct api_config cfg;
+	const struct render *r;
 	CURLM *multi;
-	struct api_req **reqs; /* every live request */
+	struct loop_timer *timer; /* libcurl's */
+	struct api_req **reqs;    /* every live request */
 	size_t nreqs, cap;
+	struct loop_fd **watches; /* libcurl's sockets on the loop */
+	size_t nwatches;
 	unsigned int seed;
 };
 
@@ -38,10 +43,11 @@ struct api_req {
 	char *form;
 	struct buf body;
 	char errbuf[CURL_ERROR_SIZE];
-	int64_t started, attempt_at;
+	int64_t started;
+	struct loop_timer *retry; /* the next attempt, after a back-off */
 	int backoffs;
 	bool force_refresh; /* after a 491 */
-	struct capture_result res;
+	struct render_result res;
 };
 
 /* The API's error codes that stop a batch: no point sending the rest. */
@@ -60,53 +66,30 @@ static void add_param(struct buf *b, const char *name, const char *value)
 	curl_free(v);
 }
 
-static void add_int(struct buf *b, const char *name, long v)
+static void form_add(void *ud, const char *name, const char *value)
 {
-	char n[32];
-	snprintf(n, sizeof n, "%ld", v);
-	add_param(b, name, n);
+	add_param(ud, name, value);
 }
 
-/* The request body or query for url: every option under its API name,
- * percent-encoded. Caller frees. */
-static char *api_form(const struct settings *s, const char *url, bool force_refresh)
+/* The request body or query for url: the key, the URL, every render
+ * option the API takes under its name, and the hash; percent-encoded.
+ * Caller frees. */
+static char *api_form(const struct api *a, const char *url, bool force_refresh)
 {
 	struct buf b = { 0 };
-	add_param(&b, "key", s->key ? s->key : "");
+	add_param(&b, "key", a->cfg.key ? a->cfg.key : "");
 	add_param(&b, "q", url);
-	add_int(&b, "width", s->width);
-	add_int(&b, "height", s->height);
-	if (s->fullpage)
-		add_param(&b, "fullpage", "true");
-	if (s->thumb_width)
-		add_int(&b, "thumb_width", s->thumb_width);
-	if (s->delay > 0) {
-		char d[32];
-		snprintf(d, sizeof d, "%g", s->delay);
-		add_param(&b, "delay", d);
+	struct render r = *a->r; /* read only: the strings stay the run's */
+	if (force_refresh) {
+		r.refresh = -1;
+		r.refresh_given = true;
 	}
-	if (s->nocookie)
-		add_param(&b, "nocookie", "true");
-	if (s->noads)
-		add_param(&b, "noads", "true");
-	add_param(&b, "format", image_format_name(s->format));
-	/* refresh only when asked for: else the API's own cache policy applies,
-	 * and a stale local copy may still be the API's current image (304). */
-	if (force_refresh || s->refresh_set)
-		add_int(&b, "refresh", force_refresh ? -1 : s->refresh);
-	if (s->user_agent)
-		add_param(&b, "user_agent", s->user_agent);
-	if (s->accept_language)
-		add_param(&b, "accept_language", s->accept_language);
-	if (s->maxage >= 0)
-		add_int(&b, "maxage", s->maxage);
-	if (s->cookie && !s->api_get)
-		add_param(&b, "cookie", s->cookie);
-	if (s->hash) {
-		add_param(&b, "hash", s->hash);
-	} else if (s->secret) {
+	render_api_params(&r, !a->cfg.get, form_add, &b);
+	if (a->cfg.hash) {
+		add_param(&b, "hash", a->cfg.hash);
+	} else if (a->cfg.secret) {
 		/* hash = md5 of the URL as sent in q, then the secret. */
-		char *in = xasprintf("%s%s", url, s->secret);
+		char *in = xasprintf("%s%s", url, a->cfg.secret);
 		char h[33];
 		md5_hex(in, strlen(in), h);
 		memset(in, 0, strlen(in));
@@ -162,22 +145,30 @@ static char *error_text(const struct buf *body)
 	return (char *)m.data;
 }
 
-static void schedule(struct api_req *r, int64_t at)
+static void req_send(struct api_req *r);
+
+static void req_retry(void *ud)
+{
+	req_send(ud);
+}
+
+/* Another attempt in ms milliseconds, from the loop. */
+static void schedule(struct api_req *r, int64_t ms)
 {
 	r->state = RQ_WAITING;
-	r->attempt_at = at;
 	buf_reset(&r->body);
+	loop_timer_start(r->retry, ms);
 }
 
 static int64_t req_deadline(const struct api_req *r)
 {
-	return r->started + (int64_t)(r->a->s->timeout * 1000);
+	return r->started + render_timeout_ms(r->a->r);
 }
 
 /* A finished transfer: what did the API say? */
 static void req_finished(struct api_req *r, CURLcode cc)
 {
-	const struct settings *s = r->a->s;
+	const struct render *rd = r->a->r;
 	curl_multi_remove_handle(r->a->multi, r->easy);
 	r->res.seconds = (double)(now_ms() - r->started) / 1000.0;
 	if (cc != CURLE_OK) {
@@ -186,7 +177,7 @@ static void req_finished(struct api_req *r, CURLcode cc)
 			     cc == CURLE_COULDNT_RESOLVE_PROXY || cc == CURLE_SSL_CONNECT_ERROR ||
 			     cc == CURLE_PEER_FAILED_VERIFICATION;
 		r->res.unreachable = reach;
-		req_fail(r, CAPTURE_E_RENDER, true, "cannot reach the API: %s",
+		req_fail(r, RENDER_E_RENDER, true, "cannot reach the API: %s",
 			 r->errbuf[0] ? r->errbuf : curl_easy_strerror(cc));
 		return;
 	}
@@ -199,7 +190,7 @@ static void req_finished(struct api_req *r, CURLcode cc)
 	}
 	if (status != 200) {
 		char *msg = error_text(&r->body);
-		int code = status >= 400 && status < 600 ? (int)status : CAPTURE_E_RENDER;
+		int code = status >= 400 && status < 600 ? (int)status : RENDER_E_RENDER;
 		if (code == 481 || code == 474) {
 			/* Busy: back off and try again while the URL's time lasts. */
 			int64_t d = BACKOFF_FIRST_MS << (r->backoffs < 5 ? r->backoffs : 5);
@@ -211,23 +202,23 @@ static void req_finished(struct api_req *r, CURLcode cc)
 				log_debug("%s: API answered %d; trying again in %lld ms", r->url, code,
 					  (long long)d);
 				free(msg);
-				schedule(r, now_ms() + d);
+				schedule(r, d);
 				return;
 			}
 			req_fail(r, code, false, "%s (still after %d tries in %g s)", msg,
-				 r->backoffs + 1, s->timeout);
+				 r->backoffs + 1, rd->timeout);
 		} else if (code == 491 && !r->force_refresh) {
 			log_debug("%s: API answered 491; asking again with refresh=-1", r->url);
 			r->force_refresh = true;
 			free(r->form);
 			r->form = NULL;
 			free(msg);
-			schedule(r, now_ms());
+			schedule(r, 0);
 			return;
 		} else if (status >= 400 && status < 600) {
 			req_fail(r, code, code == 490 || status >= 500, "%s", msg);
 		} else {
-			req_fail(r, CAPTURE_E_RENDER, false, "the API answered HTTP %ld: %s", status,
+			req_fail(r, RENDER_E_RENDER, false, "the API answered HTTP %ld: %s", status,
 				 msg);
 		}
 		free(msg);
@@ -237,27 +228,27 @@ static void req_finished(struct api_req *r, CURLcode cc)
 	/* 200: it must be the image asked for, not some page that says 200. */
 	const char *ctype = NULL;
 	curl_easy_getinfo(r->easy, CURLINFO_CONTENT_TYPE, &ctype);
-	const char *want = s->format == IMAGE_PNG ? "image/png" : "image/jpeg";
+	const char *want = rd->format == IMAGE_PNG ? "image/png" : "image/jpeg";
 	size_t tl = ctype ? strcspn(ctype, "; ") : 0;
 	if (!ctype || tl != strlen(want) || strncasecmp(ctype, want, tl)) {
-		req_fail(r, CAPTURE_E_RENDER, false,
+		req_fail(r, RENDER_E_RENDER, false,
 			 "the API answered 200 with %s (%zu bytes), not %s; nothing saved",
 			 ctype ? ctype : "no Content-Type", r->body.len, want);
 		return;
 	}
 	enum image_format got;
 	int w = 0, h = 0;
-	if (image_sniff(r->body.data, r->body.len, &got) < 0 || got != s->format ||
-	    !image_complete(r->body.data, r->body.len, s->format) ||
+	if (image_sniff(r->body.data, r->body.len, &got) < 0 || got != rd->format ||
+	    !image_complete(r->body.data, r->body.len, rd->format) ||
 	    image_dimensions(r->body.data, r->body.len, &w, &h) < 0) {
-		req_fail(r, CAPTURE_E_RENDER, false,
+		req_fail(r, RENDER_E_RENDER, false,
 			 "the API's %s (%zu bytes) is not a whole %s image; nothing saved", ctype,
-			 r->body.len, image_format_name(s->format));
+			 r->body.len, image_format_name(rd->format));
 		return;
 	}
-	int want_w = s->thumb_width ? s->thumb_width : s->width;
+	int want_w = render_image_width(rd);
 	if (w != want_w) {
-		req_fail(r, CAPTURE_E_RENDER, false,
+		req_fail(r, RENDER_E_RENDER, false,
 			 "the API's image is %d px wide, not the %d asked for; nothing saved", w,
 			 want_w);
 		return;
@@ -274,22 +265,21 @@ static void req_finished(struct api_req *r, CURLcode cc)
 
 static void req_send(struct api_req *r)
 {
-	const struct settings *s = r->a->s;
+	const struct api_config *c = &r->a->cfg;
 	if (!r->form)
-		r->form = api_form(s, r->url, r->force_refresh);
+		r->form = api_form(r->a, r->url, r->force_refresh);
 	if (!r->easy)
 		r->easy = curl_easy_init();
 	CURL *e = r->easy;
 	curl_easy_reset(e);
 	r->errbuf[0] = '\0';
 	char *get_url = NULL;
-	if (s->api_get) {
-		get_url = xasprintf("%s%c%s", s->api_url, strchr(s->api_url, '?') ? '&' : '?',
-				    r->form);
+	if (c->get) {
+		get_url = xasprintf("%s%c%s", c->url, strchr(c->url, '?') ? '&' : '?', r->form);
 		curl_easy_setopt(e, CURLOPT_URL, get_url);
 		curl_easy_setopt(e, CURLOPT_HTTPGET, 1L);
 	} else {
-		curl_easy_setopt(e, CURLOPT_URL, s->api_url);
+		curl_easy_setopt(e, CURLOPT_URL, c->url);
 		curl_easy_setopt(e, CURLOPT_POSTFIELDS, r->form);
 	}
 	free(get_url); /* libcurl keeps its own copy of the URL */
@@ -306,7 +296,7 @@ static void req_send(struct api_req *r)
 	long timeout = (long)(left > 1000 ? left : 1000) + 5000; /* the API's own grace */
 	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, timeout < 10000 ? timeout : 10000L);
 	curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, timeout);
-	if (s->api_insecure) {
+	if (c->insecure) {
 		curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 0L);
 		curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 0L);
 	}
@@ -318,70 +308,10 @@ static void req_send(struct api_req *r)
 	curl_multi_add_handle(r->a->multi, e);
 }
 
-struct api *api_new(const struct settings *s, char **err)
-{
-	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
-		*err = xstrdup("libcurl cannot be initialised");
-		return NULL;
-	}
-	struct api *a = xcalloc(1, sizeof *a);
-	a->s = s;
-	a->multi = curl_multi_init();
-	a->seed = (unsigned int)now_ms() ^ (unsigned int)getpid();
-	if (!a->multi) {
-		*err = xstrdup("libcurl cannot be initialised");
-		free(a);
-		curl_global_cleanup();
-		return NULL;
-	}
-	return a;
-}
+/* ---- libcurl on the loop ---- */
 
-void api_free(struct api *a)
+static void api_check_done(struct api *a)
 {
-	if (!a)
-		return;
-	while (a->nreqs)
-		api_req_free(a->reqs[0]);
-	free(a->reqs);
-	curl_multi_cleanup(a->multi);
-	free(a);
-	curl_global_cleanup();
-}
-
-struct api_req *api_start(struct api *a, const char *url, time_t if_modified_since)
-{
-	struct api_req *r = xcalloc(1, sizeof *r);
-	r->a = a;
-	r->url = xstrdup(url);
-	r->ims = if_modified_since;
-	r->started = now_ms();
-	if (a->nreqs == a->cap) {
-		a->cap = a->cap ? 2 * a->cap : 16;
-		a->reqs = xrealloc(a->reqs, a->cap * sizeof *a->reqs);
-	}
-	a->reqs[a->nreqs++] = r;
-	req_send(r);
-	return r;
-}
-
-void api_run(struct api *a, int max_wait_ms)
-{
-	int64_t now = now_ms();
-	int64_t wait = max_wait_ms;
-	for (size_t i = 0; i < a->nreqs; i++) {
-		struct api_req *r = a->reqs[i];
-		if (r->state != RQ_WAITING)
-			continue;
-		if (r->attempt_at <= now)
-			req_send(r);
-		else if (r->attempt_at - now < wait)
-			wait = r->attempt_at - now;
-	}
-	int running = 0;
-	curl_multi_perform(a->multi, &running);
-	curl_multi_poll(a->multi, NULL, 0, (int)(wait > 0 ? wait : 0), NULL);
-	curl_multi_perform(a->multi, &running);
 	CURLMsg *m;
 	int left;
 	while ((m = curl_multi_info_read(a->multi, &left))) {
@@ -394,12 +324,137 @@ void api_run(struct api *a, int max_wait_ms)
 	}
 }
 
+static void on_ready(void *ud, int fd, bool readable, bool writable)
+{
+	struct api *a = ud;
+	int running = 0;
+	curl_multi_socket_action(a->multi, fd,
+				 (readable ? CURL_CSELECT_IN : 0) | (writable ? CURL_CSELECT_OUT : 0),
+				 &running);
+	api_check_done(a);
+}
+
+static void on_timer(void *ud)
+{
+	struct api *a = ud;
+	int running = 0;
+	curl_multi_socket_action(a->multi, CURL_SOCKET_TIMEOUT, 0, &running);
+	api_check_done(a);
+}
+
+static int curl_timer_cb(CURLM *multi, long timeout_ms, void *ud)
+{
+	struct api *a = ud;
+	(void)multi;
+	if (timeout_ms < 0)
+		loop_timer_stop(a->timer);
+	else
+		loop_timer_start(a->timer, timeout_ms); /* never act inside libcurl */
+	return 0;
+}
+
+static void watch_forget(struct api *a, struct loop_fd *w)
+{
+	for (size_t i = 0; i < a->nwatches; i++) {
+		if (a->watches[i] == w) {
+			a->watches[i] = a->watches[--a->nwatches];
+			break;
+		}
+	}
+	loop_fd_free(w);
+}
+
+static int curl_socket_cb(CURL *easy, curl_socket_t s, int what, void *ud, void *socketp)
+{
+	struct api *a = ud;
+	struct loop_fd *w = socketp;
+	(void)easy;
+	if (what == CURL_POLL_REMOVE) {
+		if (w)
+			watch_forget(a, w);
+		return 0;
+	}
+	bool rd = what == CURL_POLL_IN || what == CURL_POLL_INOUT;
+	bool wr = what == CURL_POLL_OUT || what == CURL_POLL_INOUT;
+	if (w) {
+		loop_fd_want(w, rd, wr);
+		return 0;
+	}
+	w = loop_fd_watch(a->loop, s, rd, wr, on_ready, a);
+	if (!w)
+		return -1;
+	a->watches = xrealloc(a->watches, (a->nwatches + 1) * sizeof *a->watches);
+	a->watches[a->nwatches++] = w;
+	curl_multi_assign(a->multi, s, w);
+	return 0;
+}
+
+struct api *api_new(struct loop *loop, const struct api_config *cfg, const struct render *r,
+		    char **err)
+{
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+		*err = xstrdup("libcurl cannot be initialised");
+		return NULL;
+	}
+	struct api *a = xcalloc(1, sizeof *a);
+	a->loop = loop;
+	a->cfg = *cfg;
+	a->r = r;
+	a->multi = curl_multi_init();
+	a->seed = (unsigned int)now_ms() ^ (unsigned int)getpid();
+	if (!a->multi) {
+		*err = xstrdup("libcurl cannot be initialised");
+		free(a);
+		curl_global_cleanup();
+		return NULL;
+	}
+	a->timer = loop_timer_new(loop, on_timer, a);
+	curl_multi_setopt(a->multi, CURLMOPT_SOCKETFUNCTION, curl_socket_cb);
+	curl_multi_setopt(a->multi, CURLMOPT_SOCKETDATA, a);
+	curl_multi_setopt(a->multi, CURLMOPT_TIMERFUNCTION, curl_timer_cb);
+	curl_multi_setopt(a->multi, CURLMOPT_TIMERDATA, a);
+	return a;
+}
+
+void api_free(struct api *a)
+{
+	if (!a)
+		return;
+	while (a->nreqs)
+		api_req_free(a->reqs[0]);
+	free(a->reqs);
+	curl_multi_cleanup(a->multi);
+	while (a->nwatches)
+		watch_forget(a, a->watches[0]);
+	free(a->watches);
+	loop_timer_free(a->timer);
+	free(a);
+	curl_global_cleanup();
+}
+
+struct api_req *api_start(struct api *a, const char *url, time_t if_modified_since)
+{
+	struct api_req *r = xcalloc(1, sizeof *r);
+	r->a = a;
+	r->url = xstrdup(url);
+	r->ims = if_modified_since;
+	r->started = now_ms();
+	r->retry = loop_timer_new(a->loop, req_retry, r);
+	if (a->nreqs == a->cap) {
+		a->cap = a->cap ? 2 * a->cap : 16;
+		a->reqs = xrealloc(a->reqs, a->cap * sizeof *a->reqs);
+	}
+	a->reqs[a->nreqs++] = r;
+	req_send(r);
+	return r;
+}
+
 bool api_req_done(const struct api_req *r)
 {
 	return r->state == RQ_DONE;
 }
 
-struct capture_result *api_req_result(struct api_req *r)
+struct render_result *api_req_result(struct api_req *r)
 {
 	return &r->res;
 }
@@ -415,6 +470,7 @@ void api_req_free(struct api_req *r)
 			break;
 		}
 	}
+	loop_timer_free(r->retry);
 	if (r->easy) {
 		if (r->state == RQ_RUNNING)
 			curl_multi_remove_handle(a->multi, r->easy);

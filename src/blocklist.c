@@ -15,7 +15,7 @@
 
 #include "clean.h"
 #include "log.h"
-#include "options.h"
+#include "urls.h"
 
 struct blocklist {
 	struct strset hosts;
@@ -421,16 +421,12 @@ static void write_compiled(const struct blocklist *bl, const char *path)
 			buf_appendf(&b, "s %s\n", sel);
 	}
 	buf_puts(&b, "end\n");
-	char *tmp = xasprintf("%s.tmp.%ld", path, (long)getpid());
-	FILE *f = fopen(tmp, "wb");
-	bool ok = f && fwrite(b.data, 1, b.len, f) == b.len;
-	if (f && fclose(f) != 0)
-		ok = false;
-	if (ok && rename(tmp, path) == 0)
+	char *err = NULL;
+	if (atomic_write(path, b.data, b.len, &err) == 0)
 		log_debug("--noads: compiled lists kept in %s", path);
 	else
-		unlink(tmp);
-	free(tmp);
+		log_debug("--noads: cannot keep the compiled lists: %s", err);
+	free(err);
 	/* Copies compiled from older versions of the lists are of no more use;
 	 * a day's grace keeps those of runs with other --blocklist files. */
 	const char *base = strrchr(path, '/');
@@ -525,29 +521,20 @@ bool blocklist_blocks_host(const struct blocklist *bl, const char *host)
 
 bool blocklist_blocks_url(const struct blocklist *bl, const char *url)
 {
-	static const char *const schemes[] = { "http://", "https://", "ws://", "wss://" };
-	const char *rest = NULL;
-	for (size_t i = 0; i < ARRAY_LEN(schemes) && !rest; i++)
-		if (!strncasecmp(url, schemes[i], strlen(schemes[i])))
-			rest = url + strlen(schemes[i]);
-	if (!rest)
+	static const char *const schemes[] = { "http", "https", "ws", "wss" };
+	struct url_parts u;
+	if (url_split(url, &u) < 0)
 		return false;
-	size_t end = strcspn(rest, "/?#");
-	const char *at = memchr(rest, '@', end);
-	if (at) {
-		end -= (size_t)(at + 1 - rest);
-		rest = at + 1;
-	}
-	if (*rest == '[')
-		return false; /* an IPv6 literal */
-	size_t n = 0;
-	while (n < end && rest[n] != ':')
-		n++;
+	bool web = false;
+	for (size_t i = 0; i < ARRAY_LEN(schemes); i++)
+		web = web || (u.scheme_len == strlen(schemes[i]) &&
+			      !strncasecmp(u.scheme, schemes[i], u.scheme_len));
 	char host[256];
-	if (n == 0 || n >= sizeof host)
+	/* An IPv6 literal is on no list. */
+	if (!web || u.host_len == 0 || u.host_len >= sizeof host || *u.host == '[')
 		return false;
-	memcpy(host, rest, n);
-	host[n] = '\0';
+	memcpy(host, u.host, u.host_len);
+	host[u.host_len] = '\0';
 	return blocklist_blocks_host(bl, host);
 }
 

@@ -11,7 +11,6 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "options.h"
 #include "util.h"
 
 struct blocklist;

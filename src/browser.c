@@ -101,32 +101,55 @@ static void sleep_ms(int ms)
 		;
 }
 
-/* The last lines of Chrome's stderr, for a launch failure message. */
-static char *stderr_tail(const char *profile)
+/* Launched browsers' process groups, for browser_kill_all_now(). */
+#define LIVE_MAX 64
+static volatile pid_t live_groups[LIVE_MAX];
+
+static void live_add(pid_t pid)
 {
-	char *path = xasprintf("%s/chrome-stderr.log", profile);
-	struct buf b = { 0 };
-	char *tail = NULL;
-	if (read_file(path, &b) == 0 && b.len) {
-		size_t n = b.len;
-		while (n && (b.data[n - 1] == '\n' || b.data[n - 1] == ' '))
-			n--;
-		size_t start = n > 300 ? n - 300 : 0;
-		const char *nl = memchr(b.data + start, '\n', n - start);
-		if (start && nl)
-			start = (size_t)(nl - (char *)b.data) + 1;
-		tail = xstrndup((char *)b.data + start, n - start);
-		for (char *p = tail; *p; p++)
-			if (*p == '\n')
-				*p = ' ';
-	}
-	buf_free(&b);
-	free(path);
+	for (int i = 0; i < LIVE_MAX; i++)
+		if (__atomic_compare_exchange_n(&live_groups[i], &(pid_t){ 0 }, pid, false,
+						__ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+			return;
+}
+
+static void live_remove(pid_t pid)
+{
+	for (int i = 0; i < LIVE_MAX; i++)
+		if (__atomic_compare_exchange_n(&live_groups[i], &pid, 0, false, __ATOMIC_ACQ_REL,
+						__ATOMIC_ACQUIRE))
+			return;
+}
+
+void browser_kill_all_now(void)
+{
+	for (int i = 0; i < LIVE_MAX; i++)
+		if (live_groups[i] > 0)
+			kill(-live_groups[i], SIGKILL);
+}
+
+/* The last lines Chrome printed, on one line, for a failure message. */
+static char *output_tail(const struct browser *b)
+{
+	size_t n = b->tail.len;
+	const char *d = (const char *)b->tail.data;
+	while (n && (d[n - 1] == '\n' || d[n - 1] == ' '))
+		n--;
+	if (!n)
+		return NULL;
+	size_t start = n > 300 ? n - 300 : 0;
+	const char *nl = start ? memchr(d + start, '\n', n - start) : NULL;
+	if (nl)
+		start = (size_t)(nl - d) + 1;
+	char *tail = xstrndup(d + start, n - start);
+	for (char *p = tail; *p; p++)
+		if (*p == '\n')
+			*p = ' ';
 	return tail;
 }
 
 static void child_exec(const char *path, char *const argv[], int in_fd, int out_fd,
-		       const char *errlog, pid_t parent)
+		       int err_fd, pid_t parent)
 {
 	setpgid(0, 0);
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
@@ -139,13 +162,11 @@ static void child_exec(const char *path, char *const argv[], int in_fd, int out_
 	close(in3);
 	close(out4);
 	int devnull = open("/dev/null", O_RDWR);
-	int err = open(errlog, O_WRONLY | O_CREAT | O_TRUNC, 0600);
 	if (devnull >= 0) {
 		dup2(devnull, 0);
 		dup2(devnull, 1);
 	}
-	if (err >= 0)
-		dup2(err, 2);
+	dup2(err_fd, 2);
 	sigset_t none;
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
@@ -186,8 +207,7 @@ static void remove_stale_profiles(const char *tmp)
 	closedir(d);
 }
 
-struct browser *browser_launch(const char *path, const struct strlist *extra_args,
-			       int timeout_ms, char **err)
+struct browser *browser_spawn(const char *path, const struct strlist *extra_args, char **err)
 {
 	const char *tmp = getenv("TMPDIR");
 	if (!tmp || !*tmp)
@@ -207,22 +227,25 @@ struct browser *browser_launch(const char *path, const struct strlist *extra_arg
 	}
 	free(pidfile);
 
-	/* to_chrome: Chrome reads [0] as fd 3; from_chrome: Chrome writes [1] as fd 4. */
-	int to_chrome[2], from_chrome[2];
-	if (pipe2(to_chrome, O_CLOEXEC) < 0) {
+	/* to_chrome: Chrome reads [0] as fd 3; from_chrome: Chrome writes [1] as
+	 * fd 4; output: Chrome's standard error, where it says its endpoint. */
+	int to_chrome[2] = { -1, -1 }, from_chrome[2] = { -1, -1 }, output[2] = { -1, -1 };
+	if (pipe2(to_chrome, O_CLOEXEC) < 0 || pipe2(from_chrome, O_CLOEXEC) < 0 ||
+	    pipe2(output, O_CLOEXEC) < 0) {
 		*err = xasprintf("pipe: %s", strerror(errno));
+		for (int i = 0; i < 2; i++) {
+			if (to_chrome[i] >= 0)
+				close(to_chrome[i]);
+			if (from_chrome[i] >= 0)
+				close(from_chrome[i]);
+			if (output[i] >= 0)
+				close(output[i]);
+		}
 		rm_rf(profile);
 		free(profile);
 		return NULL;
 	}
-	if (pipe2(from_chrome, O_CLOEXEC) < 0) {
-		*err = xasprintf("pipe: %s", strerror(errno));
-		close(to_chrome[0]);
-		close(to_chrome[1]);
-		rm_rf(profile);
-		free(profile);
-		return NULL;
-	}
+	fcntl(output[0], F_SETFL, fcntl(output[0], F_GETFL) | O_NONBLOCK);
 
 	struct strlist argv = { 0 };
 	strlist_add(&argv, path);
@@ -237,26 +260,27 @@ struct browser *browser_launch(const char *path, const struct strlist *extra_arg
 		strlist_add(&argv, extra_args->v[i]);
 	strlist_add(&argv, "about:blank");
 
-	char *errlog = xasprintf("%s/chrome-stderr.log", profile);
 	/* Chrome's processes that lose their parent become ours to reap. */
 	prctl(PR_SET_CHILD_SUBREAPER, 1);
 	pid_t parent = getpid();
 	pid_t pid = fork();
 	if (pid == 0)
-		child_exec(path, argv.v, to_chrome[0], from_chrome[1], errlog, parent);
-	free(errlog);
+		child_exec(path, argv.v, to_chrome[0], from_chrome[1], output[1], parent);
 	strlist_free(&argv);
 	close(to_chrome[0]);
 	close(from_chrome[1]);
+	close(output[1]);
 	if (pid < 0) {
 		*err = xasprintf("fork: %s", strerror(errno));
 		close(to_chrome[1]);
 		close(from_chrome[0]);
+		close(output[0]);
 		rm_rf(profile);
 		free(profile);
 		return NULL;
 	}
 	setpgid(pid, pid); /* also in the parent, so the group exists before we kill it */
+	live_add(pid);
 
 	struct browser *b = xcalloc(1, sizeof *b);
 	b->pid = pid;
@@ -264,62 +288,75 @@ struct browser *browser_launch(const char *path, const struct strlist *extra_arg
 	b->profile_dir = profile;
 	b->pipe_in = to_chrome[1];
 	b->pipe_out = from_chrome[0];
-
-	/* Chrome writes DevToolsActivePort (port, then the browser path) when ready. */
-	char *portfile = xasprintf("%s/DevToolsActivePort", profile);
-	int64_t deadline = now_ms() + timeout_ms;
-	for (;;) {
-		struct buf pb = { 0 };
-		if (read_file(portfile, &pb) == 0) {
-			char *nl = strchr((char *)pb.data, '\n');
-			if (nl) {
-				*nl = '\0';
-				char *wpath = nl + 1;
-				wpath[strcspn(wpath, "\r\n")] = '\0';
-				int port = atoi((char *)pb.data);
-				if (port > 0 && *wpath == '/') {
-					b->ws_url = xasprintf("ws://127.0.0.1:%d%s", port, wpath);
-					buf_free(&pb);
-					break;
-				}
-			}
-		}
-		buf_free(&pb);
-		int status;
-		if (waitpid(pid, &status, WNOHANG) == pid) {
-			b->pid = 0;
-			char *tail = stderr_tail(profile);
-			if (WIFEXITED(status) && WEXITSTATUS(status) == 127 && !tail)
-				*err = xasprintf("%s: cannot run it", path);
-			else
-				*err = xasprintf("%s exited at start-up (%s %d)%s%s", path,
-						 WIFSIGNALED(status) ? "signal" : "status",
-						 WIFSIGNALED(status) ? WTERMSIG(status)
-								     : WEXITSTATUS(status),
-						 tail ? ": " : "", tail ? tail : "");
-			free(tail);
-			break;
-		}
-		if (now_ms() > deadline) {
-			*err = xasprintf("%s did not open its DevTools endpoint within %d s", path,
-					 timeout_ms / 1000);
-			break;
-		}
-		sleep_ms(10);
-	}
-	free(portfile);
-	if (!b->ws_url) {
-		browser_free(b);
-		return NULL;
-	}
-	log_debug("browser %s (pid %d) at %s", path, (int)pid, b->ws_url);
+	b->output = output[0];
 	return b;
 }
 
-void browser_kill_now(const struct browser *b)
+/* Chrome said it, or it stopped: its exit status, waited for a moment. */
+static char *exit_reason(struct browser *b)
 {
-	if (b && b->pid > 0)
-		kill(-b->pid, SIGKILL);
+	int status = 0;
+	pid_t r = 0;
+	for (int i = 0; i < 100 && (r = waitpid(b->pid, &status, WNOHANG)) == 0; i++)
+		sleep_ms(5);
+	char *tail = output_tail(b);
+	char *why;
+	if (r != b->pid)
+		why = xasprintf("%s closed its output at start-up%s%s", b->path, tail ? ": " : "",
+				tail ? tail : "");
+	else if (WIFEXITED(status) && WEXITSTATUS(status) == 127 && !tail)
+		why = xasprintf("%s: cannot run it", b->path);
+	else
+		why = xasprintf("%s exited at start-up (%s %d)%s%s", b->path,
+				WIFSIGNALED(status) ? "signal" : "status",
+				WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status),
+				tail ? ": " : "", tail ? tail : "");
+	if (r == b->pid) {
+		live_remove(b->pid);
+		b->pid = 0;
+	}
+	free(tail);
+	return why;
+}
+
+int browser_read_output(struct browser *b, char **err)
+{
+	static const char marker[] = "DevTools listening on ";
+	char chunk[4096];
+	for (;;) {
+		ssize_t n = b->output >= 0 ? read(b->output, chunk, sizeof chunk) : 0;
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return b->ws_url ? 1 : 0; /* nothing more for now */
+		if (n == 0) {
+			if (b->output >= 0)
+				close(b->output);
+			b->output = -1;
+			if (b->ws_url)
+				return 1;
+			*err = exit_reason(b);
+			return -1;
+		}
+		if (b->ws_url)
+			continue; /* ready: what Chrome says now is drained */
+		buf_append(&b->tail, chunk, (size_t)n);
+		const char *at = strstr((const char *)b->tail.data, marker);
+		const char *eol = at ? strchr(at, '\n') : NULL;
+		if (eol) {
+			const char *ws = at + strlen(marker);
+			b->ws_url = xstrndup(ws, (size_t)(eol - ws));
+			b->ws_url[strcspn(b->ws_url, "\r")] = '\0';
+			log_debug("browser %s (pid %d) at %s", b->path, (int)b->pid, b->ws_url);
+			return 1;
+		}
+		if (b->tail.len > 65536) {
+			/* Only the end is worth keeping. */
+			memmove(b->tail.data, b->tail.data + b->tail.len - 4096, 4096);
+			b->tail.len = 4096;
+			b->tail.data[4096] = '\0';
+		}
+	}
 }
 
 void browser_free(struct browser *b)
@@ -331,6 +368,8 @@ void browser_free(struct browser *b)
 		close(b->pipe_in);
 	if (b->pipe_out >= 0)
 		close(b->pipe_out);
+	if (b->output >= 0)
+		close(b->output);
 	if (b->pid > 0) {
 		int status;
 		kill(-b->pid, SIGTERM);
@@ -348,12 +387,14 @@ void browser_free(struct browser *b)
 			if (r < 0 && errno != EINTR)
 				break;
 		}
+		live_remove(b->pid);
 	}
 	if (b->profile_dir)
 		rm_rf(b->profile_dir);
 	free(b->profile_dir);
 	free(b->path);
 	free(b->ws_url);
+	buf_free(&b->tail);
 	free(b);
 }
 

@@ -8,7 +8,7 @@
 
 #include <sys/types.h>
 
-#include "options.h"
+#include "util.h"
 
 struct browser {
 	pid_t pid;         /* process group leader (the launcher) */
@@ -17,6 +17,8 @@ struct browser {
 	char *ws_url;      /* ws://127.0.0.1:PORT/devtools/browser/ID */
 	int pipe_in;       /* our end of Chrome's fd 3 (we never write) */
 	int pipe_out;      /* our end of Chrome's fd 4 */
+	int output;        /* Chrome's standard error (non-blocking); -1 at its end */
+	struct buf tail;   /* what it printed before it was ready, for messages */
 };
 
 /* Resolves the browser binary: override (a path or a name on PATH), else the
@@ -24,10 +26,14 @@ struct browser {
  * Returns a new string or NULL. */
 char *browser_find(const char *override);
 
-/* Launches path headless with a fresh profile and waits up to timeout_ms for
- * its DevTools endpoint. NULL on failure with *err set (caller frees). */
-struct browser *browser_launch(const char *path, const struct strlist *extra_args,
-			       int timeout_ms, char **err);
+/* Starts path headless with a fresh profile and returns at once: its
+ * DevTools endpoint is known when browser_read_output() says so. NULL on
+ * failure with *err set (caller frees). */
+struct browser *browser_spawn(const char *path, const struct strlist *extra_args, char **err);
+/* Reads what the browser printed; call it when b->output is readable.
+ * 1: the endpoint is known (b->ws_url), and what it prints later is drained;
+ * 0: not yet; -1: it exited before that, *err says how. Never blocks. */
+int browser_read_output(struct browser *b, char **err);
 
 /* Stops the browser (gently, then SIGKILL to its process group), reaps it
  * and removes its profile. browser_free(NULL) is a no-op. */
@@ -37,8 +43,8 @@ void browser_free(struct browser *b);
  * browser's webSocketDebuggerUrl from /json/version. NULL with *err. */
 char *browser_resolve_endpoint(const char *url, int timeout_ms, char **err);
 
-/* From a signal handler: kill the process group at once. */
-void browser_kill_now(const struct browser *b);
+/* From a signal handler: kill every launched browser's process group now. */
+void browser_kill_all_now(void);
 
 /* The launch flags (without binary, profile and extra args), for docs/tests. */
 extern const char *const browser_default_flags[];

@@ -13,7 +13,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "sink.h"
 
 struct cache {
 	char *dir;
@@ -26,26 +25,6 @@ char *cache_default_dir(const char *dir)
 	return xdg_path("XDG_CACHE_HOME", ".cache", "savepage");
 }
 
-static int mkdir_p(const char *path)
-{
-	char *d = xstrdup(path);
-	for (char *p = d + 1;; p++) {
-		if (*p != '/' && *p)
-			continue;
-		char c = *p;
-		*p = '\0';
-		if (mkdir(d, 0700) < 0 && errno != EEXIST) {
-			free(d);
-			return -1;
-		}
-		if (!c)
-			break;
-		*p = c;
-	}
-	free(d);
-	return 0;
-}
-
 struct cache *cache_open(const char *dir, char **err)
 {
 	if (!dir) {
@@ -53,7 +32,7 @@ struct cache *cache_open(const char *dir, char **err)
 		return NULL;
 	}
 	struct stat st;
-	if (mkdir_p(dir) < 0 || stat(dir, &st) < 0) {
+	if (mkdir_p(dir, 0700) < 0 || stat(dir, &st) < 0) {
 		*err = xasprintf("%s: %s", dir, strerror(errno));
 		return NULL;
 	}
@@ -97,6 +76,17 @@ void cache_key(const char *url, const char *options, char out[CACHE_KEY_LEN + 1]
 static char *entry_path(const struct cache *c, const char *key, const char *ext)
 {
 	return xasprintf("%s/%.2s/%s.%s", c->dir, key, key, ext);
+}
+
+/* The entry's two-letter directory. 0, or -1 with *err. */
+static int make_fanout(const struct cache *c, const char *key, char **err)
+{
+	char *sub = xasprintf("%s/%.2s", c->dir, key);
+	int rc = mkdir(sub, 0700) < 0 && errno != EEXIST ? -1 : 0;
+	if (rc < 0)
+		*err = xasprintf("%s: %s", sub, strerror(errno));
+	free(sub);
+	return rc;
 }
 
 time_t cache_mtime(struct cache *c, const char *key, enum image_format f)
@@ -168,13 +158,8 @@ int cache_store(struct cache *c, const char *key, enum image_format f, const cha
 		const char *options_shown, const void *data, size_t len, int width, int height,
 		int http_status, time_t rendered_at, char **err)
 {
-	char *sub = xasprintf("%s/%.2s", c->dir, key);
-	if (mkdir(sub, 0700) < 0 && errno != EEXIST) {
-		*err = xasprintf("%s: %s", sub, strerror(errno));
-		free(sub);
+	if (make_fanout(c, key, err) < 0)
 		return -1;
-	}
-	free(sub);
 	cJSON *m = cJSON_CreateObject();
 	cJSON_AddStringToObject(m, "url", url);
 	cJSON_AddStringToObject(m, "options", options_shown);
@@ -189,9 +174,9 @@ int cache_store(struct cache *c, const char *key, enum image_format f, const cha
 	char *meta = entry_path(c, key, "json");
 	char *img = entry_path(c, key, image_format_ext(f));
 	/* Metadata first: an image is never there without its description. */
-	int rc = sink_write_file(meta, text, strlen(text), err);
+	int rc = atomic_write(meta, text, strlen(text), err);
 	if (rc == 0)
-		rc = sink_write_file(img, data, len, err);
+		rc = atomic_write(img, data, len, err);
 	if (rc == 0) {
 		/* The image's mtime is its render time: freshness is read from it. */
 		struct timespec ts[2] = { { rendered_at, 0 }, { rendered_at, 0 } };
@@ -205,12 +190,11 @@ int cache_store(struct cache *c, const char *key, enum image_format f, const cha
 
 int cache_try_lock(struct cache *c, const char *key)
 {
-	char *sub = xasprintf("%s/%.2s", c->dir, key);
-	if (mkdir(sub, 0700) < 0 && errno != EEXIST) {
-		free(sub);
+	char *err = NULL;
+	if (make_fanout(c, key, &err) < 0) {
+		free(err);
 		return -1;
 	}
-	free(sub);
 	char *p = entry_path(c, key, "lock");
 	int fd = open(p, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
 	free(p);

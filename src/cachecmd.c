@@ -14,7 +14,7 @@
 #include "cache.h"
 #include "log.h"
 #include "options.h"
-#include "pool.h"
+#include "run.h"
 #include "util.h"
 
 static void usage(FILE *f)
@@ -93,7 +93,7 @@ int cachecmd_main(int argc, char **argv)
 	long long max_size = -1, older = -1;
 	char *dir = NULL;
 	struct cache *c = NULL;
-	if (!getenv("SAVEPAGE_NO_CONFIG") && options_read_config(&s) < 0)
+	if (options_read_config(&s) < 0)
 		goto out;
 	const char *verb = argc > 1 ? argv[1] : NULL;
 	optind = 2;

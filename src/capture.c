@@ -17,9 +17,9 @@
 #define TILE_HEIGHT 8192
 /* After --timeout, how long the shot itself may still take: a quarter of
  * the timeout, at least 1 s and at most 10 s. */
-static int shoot_grace_ms(const struct capture_opts *o)
+static int shoot_grace_ms(const struct capture_env *env)
 {
-	int g = o->timeout_ms / 4;
+	int g = render_timeout_ms(env->r) / 4;
 	return g < 1000 ? 1000 : g > 10000 ? 10000 : g;
 }
 
@@ -38,9 +38,11 @@ enum cap_state {
 };
 
 struct capture {
-	struct cdp_loop *loop;
+	struct loop *loop;
 	struct cdp_conn *conn;
-	const struct capture_opts *o;
+	const struct capture_env *env;
+	const struct render *r;  /* env->r */
+	int timeout_ms;
 	char *url;
 
 	enum cap_state state;
@@ -64,9 +66,9 @@ struct capture {
 	int blocked_listed;
 	void (*after_clean)(struct capture *); /* where cap_clean_then() goes on */
 
-	struct cdp_timer deadline;
-	struct cdp_timer delay;
-	struct capture_result res;
+	struct loop_timer *deadline;
+	struct loop_timer *delay;
+	struct render_result res;
 };
 
 /* Hides the elements whose resource --noads refused: a frame, image or
@@ -152,8 +154,8 @@ static void cap_finish(struct capture *cap)
 	if (cap->state == ST_DONE)
 		return;
 	cap->state = ST_DONE;
-	cdp_timer_stop(&cap->deadline);
-	cdp_timer_stop(&cap->delay);
+	loop_timer_stop(cap->deadline);
+	loop_timer_stop(cap->delay);
 	cdp_cancel_owner(cap->conn, cap);
 	free_tiles(cap);
 	cap->res.seconds = (double)(now_ms() - cap->started) / 1000.0;
@@ -255,14 +257,14 @@ static void cap_finish_image(struct capture *cap, int ntiles)
 	st->cap = cap;
 	st->tiles = cap->tiles;
 	st->ntiles = ntiles;
-	st->width = cap->o->width;
+	st->width = cap->r->width;
 	st->height = cap->page_height;
-	st->thumb_width = cap->o->thumb_width;
-	st->format = cap->o->format;
-	st->quality = cap->o->quality;
+	st->thumb_width = cap->r->thumb_width;
+	st->format = cap->r->format;
+	st->quality = cap->r->quality;
 	cap->state = ST_STITCH;
-	if (cap->o->cpu) {
-		workq_submit(cap->o->cpu, stitch_work, stitch_done, st);
+	if (cap->env->cpu) {
+		workq_submit(cap->env->cpu, stitch_work, stitch_done, st);
 	} else {
 		stitch_work(st);
 		stitch_done(st);
@@ -274,7 +276,7 @@ static void stitch_done(void *arg)
 	struct stitch *st = arg;
 	struct capture *cap = st->cap;
 	if (st->err) {
-		cap_fail(cap, CAPTURE_E_RENDER, false, "stitching the full page: %s", st->err);
+		cap_fail(cap, RENDER_E_RENDER, false, "stitching the full page: %s", st->err);
 	} else {
 		buf_free(&cap->res.image);
 		cap->res.image = st->out;
@@ -292,7 +294,7 @@ static void on_screenshot(void *ud, const cJSON *result, const char *error)
 {
 	struct capture *cap = ud;
 	if (error) {
-		cap_fail(cap, CAPTURE_E_RENDER, cdp_error_transient(error), "screenshot failed: %s",
+		cap_fail(cap, RENDER_E_RENDER, cdp_error_transient(error), "screenshot failed: %s",
 			 error);
 		return;
 	}
@@ -300,12 +302,12 @@ static void on_screenshot(void *ud, const cJSON *result, const char *error)
 	struct buf img = { 0 };
 	if (!data || base64_decode(data, strlen(data), &img) < 0 || img.len == 0) {
 		buf_free(&img);
-		cap_fail(cap, CAPTURE_E_RENDER, false, "the browser sent no image data");
+		cap_fail(cap, RENDER_E_RENDER, false, "the browser sent no image data");
 		return;
 	}
 	if (!cap->res.rendered_at)
 		cap->res.rendered_at = time(NULL);
-	if (!cap->tiles && cap->o->thumb_width) {
+	if (!cap->tiles && cap->r->thumb_width) {
 		/* One shot to shrink: our own work, off the loop. */
 		cap->tiles = xcalloc(1, sizeof *cap->tiles);
 		cap->tiles_total = 1;
@@ -318,7 +320,7 @@ static void on_screenshot(void *ud, const cJSON *result, const char *error)
 		int w = 0, h = 0;
 		if (image_dimensions(img.data, img.len, &w, &h) < 0) {
 			buf_free(&img);
-			cap_fail(cap, CAPTURE_E_RENDER, false, "the browser sent an unreadable image");
+			cap_fail(cap, RENDER_E_RENDER, false, "the browser sent an unreadable image");
 			return;
 		}
 		buf_free(&cap->res.image);
@@ -370,7 +372,7 @@ static void cap_evaluate(struct capture *cap, const char *expr, bool await_promi
 		cJSON_AddBoolToObject(p, "awaitPromise", 1);
 	cJSON_AddBoolToObject(p, "returnByValue", 1);
 	cdp_send(cap->conn, cap->session_id, "Runtime.evaluate", p,
-		 timeout_ms ? timeout_ms : cap->o->timeout_ms + shoot_grace_ms(cap->o), cb, cap);
+		 timeout_ms ? timeout_ms : cap->timeout_ms + shoot_grace_ms(cap->env), cb, cap);
 }
 
 /* The main document's HTTP status, asked in the same burst as the shot (a
@@ -388,7 +390,6 @@ static void cap_shoot(struct capture *cap)
 	if (cap->state != ST_SHOOT && cap->state != ST_METRICS && !cap->res.http_status)
 		cap_ask_status(cap);
 	cap->state = ST_SHOOT;
-	const struct capture_opts *o = cap->o;
 	cJSON *p = cJSON_CreateObject();
 	if (cap->tiles) {
 		/* A tile: lossless and cheap to encode; the result is encoded once. */
@@ -397,36 +398,36 @@ static void cap_shoot(struct capture *cap)
 		cJSON_AddStringToObject(p, "format", "png");
 		cJSON_AddBoolToObject(p, "optimizeForSpeed", 1);
 		cJSON_AddBoolToObject(p, "captureBeyondViewport", 1);
-		add_clip(p, y, o->width, h);
-	} else if (o->thumb_width) {
+		add_clip(p, y, cap->r->width, h);
+	} else if (cap->r->thumb_width) {
 		/* Only a thumbnail is kept: the least data that loses nothing the
 		 * thumbnail can show, and a JPEG we can shrink while decoding. */
 		cJSON_AddStringToObject(p, "format", "jpeg");
 		cJSON_AddNumberToObject(p, "quality", 95);
-		if (o->fullpage && cap->page_height > o->height) {
+		if (cap->r->fullpage && cap->page_height > cap->r->height) {
 			cJSON_AddBoolToObject(p, "captureBeyondViewport", 1);
-			add_clip(p, 0, o->width, cap->page_height);
+			add_clip(p, 0, cap->r->width, cap->page_height);
 		}
 	} else {
-		cJSON_AddStringToObject(p, "format", image_format_name(o->format));
-		if (o->format == IMAGE_JPEG)
-			cJSON_AddNumberToObject(p, "quality", o->quality);
+		cJSON_AddStringToObject(p, "format", image_format_name(cap->r->format));
+		if (cap->r->format == IMAGE_JPEG)
+			cJSON_AddNumberToObject(p, "quality", cap->r->quality);
 		else /* Chrome's fast zlib setting: files ~25% larger, shots ~4% cheaper */
 			cJSON_AddBoolToObject(p, "optimizeForSpeed", 1);
-		if (o->fullpage && cap->page_height > o->height) {
+		if (cap->r->fullpage && cap->page_height > cap->r->height) {
 			cJSON_AddBoolToObject(p, "captureBeyondViewport", 1);
-			add_clip(p, 0, o->width, cap->page_height);
+			add_clip(p, 0, cap->r->width, cap->page_height);
 		}
 	}
 	cdp_send(cap->conn, cap->session_id, "Page.captureScreenshot", p,
-		 o->timeout_ms + shoot_grace_ms(cap->o), on_screenshot, cap);
+		 cap->timeout_ms + shoot_grace_ms(cap->env), on_screenshot, cap);
 }
 
 static void on_metrics(void *ud, const cJSON *result, const char *error)
 {
 	struct capture *cap = ud;
 	if (error) {
-		cap_fail(cap, CAPTURE_E_RENDER, cdp_error_transient(error), "measuring the page failed: %s", error);
+		cap_fail(cap, RENDER_E_RENDER, cdp_error_transient(error), "measuring the page failed: %s", error);
 		return;
 	}
 	const cJSON *size = cJSON_GetObjectItemCaseSensitive(result, "cssContentSize");
@@ -435,8 +436,8 @@ static void on_metrics(void *ud, const cJSON *result, const char *error)
 	const cJSON *hj = cJSON_GetObjectItemCaseSensitive(size, "height");
 	double h = cJSON_IsNumber(hj) ? hj->valuedouble : 0;
 	int height = (int)ceil(h);
-	if (height < cap->o->height)
-		height = cap->o->height;
+	if (height < cap->r->height)
+		height = cap->r->height;
 	if (height > IMAGE_MAX_DIM) {
 		log_warn("%s: the page is %d px tall; cut at %d px", cap->url, height,
 			 IMAGE_MAX_DIM);
@@ -530,7 +531,7 @@ static void on_page_names(void *ud, const cJSON *result, const char *error)
 	}
 	if (error)
 		log_debug("%s: reading the page's class names: %s", cap->url, error);
-	char *css = blocklist_css_for(cap->o->blocklist, names, k);
+	char *css = blocklist_css_for(cap->env->blocklist, names, k);
 	free(names);
 	if (*css) {
 		/* Answered before what follows: a session works in order. */
@@ -557,7 +558,7 @@ static void on_page_names(void *ud, const cJSON *result, const char *error)
  * refused, then goes on with next; without it, goes on at once. */
 static void cap_clean_then(struct capture *cap, void (*next)(struct capture *))
 {
-	if (!cap->o->blocklist) {
+	if (!cap->env->blocklist) {
 		next(cap);
 		return;
 	}
@@ -569,17 +570,17 @@ static void cap_measure(struct capture *cap)
 {
 	cap->state = ST_METRICS;
 	cdp_send(cap->conn, cap->session_id, "Page.getLayoutMetrics", NULL,
-		 cap->o->timeout_ms + shoot_grace_ms(cap->o), on_metrics, cap);
+		 cap->timeout_ms + shoot_grace_ms(cap->env), on_metrics, cap);
 }
 
 static void cap_after_wait(struct capture *cap)
 {
-	if (cap->o->page_script)
-		cap_evaluate(cap, cap->o->page_script, false, 0, NULL);
-	if (cap->o->fullpage) {
+	if (cap->env->page_script)
+		cap_evaluate(cap, cap->env->page_script, false, 0, NULL);
+	if (cap->r->fullpage) {
 		cap_ask_status(cap);
 		/* The scroll shares --timeout with the rest of the capture. */
-		int64_t left = cap->o->timeout_ms - (now_ms() - cap->started) - 500;
+		int64_t left = cap->timeout_ms - (now_ms() - cap->started) - 500;
 		int ms = left < FULLPAGE_SCROLL_MS ? (int)left : FULLPAGE_SCROLL_MS;
 		if (ms <= 0 || cap->deadline_passed) {
 			on_scrolled(cap, NULL, "no time left");
@@ -601,9 +602,9 @@ static void on_delay_done(void *ud)
 
 static void cap_loaded(struct capture *cap)
 {
-	if (cap->o->delay_ms > 0 && !cap->deadline_passed) {
+	if (render_delay_ms(cap->r) > 0 && !cap->deadline_passed) {
 		cap->state = ST_DELAY;
-		cdp_timer_start(cap->loop, &cap->delay, cap->o->delay_ms, on_delay_done, cap);
+		loop_timer_start(cap->delay, render_delay_ms(cap->r));
 	} else {
 		cap_after_wait(cap);
 	}
@@ -612,7 +613,7 @@ static void cap_loaded(struct capture *cap)
 static void on_deadline(void *ud)
 {
 	struct capture *cap = ud;
-	int secs = (cap->o->timeout_ms + 999) / 1000;
+	int secs = (cap->timeout_ms + 999) / 1000;
 	if (cap->state == ST_STITCH)
 		return; /* local work that finishes by itself */
 	if (!cap->deadline_passed) {
@@ -624,40 +625,40 @@ static void on_deadline(void *ud)
 			log_warn("%s: the page did not finish loading within %d s; capturing it "
 				 "as it stands",
 				 cap->url, secs);
-			cdp_timer_start(cap->loop, &cap->deadline, shoot_grace_ms(cap->o), on_deadline, cap);
+			loop_timer_start(cap->deadline, shoot_grace_ms(cap->env));
 			cap_after_wait(cap);
 			return;
 		case ST_DELAY:
 			log_warn("%s: --delay cut short by --timeout %d s", cap->url, secs);
-			cdp_timer_stop(&cap->delay);
-			cdp_timer_start(cap->loop, &cap->deadline, shoot_grace_ms(cap->o), on_deadline, cap);
+			loop_timer_stop(cap->delay);
+			loop_timer_start(cap->deadline, shoot_grace_ms(cap->env));
 			cap_after_wait(cap);
 			return;
 		case ST_SCROLL:
 		case ST_METRICS:
 		case ST_SHOOT:
-			cdp_timer_start(cap->loop, &cap->deadline, shoot_grace_ms(cap->o), on_deadline, cap);
+			loop_timer_start(cap->deadline, shoot_grace_ms(cap->env));
 			return;
 		default:
-			cap_fail(cap, CAPTURE_E_RENDER, true, "timed out after %d s: no response", secs);
+			cap_fail(cap, RENDER_E_RENDER, true, "timed out after %d s: no response", secs);
 			return;
 		}
 	}
-	cap_fail(cap, CAPTURE_E_RENDER, true, "timed out after %d s while capturing", secs);
+	cap_fail(cap, RENDER_E_RENDER, true, "timed out after %d s while capturing", secs);
 }
 
 static void on_navigate(void *ud, const cJSON *result, const char *error)
 {
 	struct capture *cap = ud;
 	if (error) {
-		cap_fail(cap, CAPTURE_E_RENDER, cdp_error_transient(error), "navigation failed: %s", error);
+		cap_fail(cap, RENDER_E_RENDER, cdp_error_transient(error), "navigation failed: %s", error);
 		return;
 	}
 	const char *err = json_str(result, "errorText");
 	/* A 4xx/5xx with an empty body is an "error" to Chrome, but it has a
 	 * status, and the API captures such pages: go on and shoot it. */
 	if (err && *err && !strstr(err, "ERR_HTTP_RESPONSE_CODE_FAILURE")) {
-		cap_fail(cap, CAPTURE_E_RENDER, net_error_transient(err), "%s (%s)",
+		cap_fail(cap, RENDER_E_RENDER, net_error_transient(err), "%s (%s)",
 			 capture_explain_net_error(err), err);
 		return;
 	}
@@ -676,7 +677,7 @@ static void on_setup_reply(void *ud, const cJSON *result, const char *error)
 	(void)result;
 	cap->setup_pending--;
 	if (error)
-		cap_fail(cap, CAPTURE_E_RENDER, cdp_error_transient(error),
+		cap_fail(cap, RENDER_E_RENDER, cdp_error_transient(error),
 			 "setting up the tab failed: %s", error);
 	else if (cap->setup_pending == 0 && cap->state == ST_NAVIGATE)
 		cap_navigate(cap);
@@ -686,9 +687,9 @@ static void on_setup_reply(void *ud, const cJSON *result, const char *error)
  * its commands in order, so no round trip is spent waiting between them. */
 static void cap_setup_and_navigate(struct capture *cap)
 {
-	const struct capture_opts *o = cap->o;
+	const struct capture_env *o = cap->env;
 	const char *sid = cap->session_id;
-	int t = o->timeout_ms + shoot_grace_ms(cap->o);
+	int t = cap->timeout_ms + shoot_grace_ms(cap->env);
 	cJSON *p;
 
 	cap->setup_pending = 0;
@@ -727,18 +728,18 @@ static void cap_setup_and_navigate(struct capture *cap)
 	}
 
 	p = cJSON_CreateObject();
-	cJSON_AddNumberToObject(p, "width", o->width);
-	cJSON_AddNumberToObject(p, "height", o->height);
+	cJSON_AddNumberToObject(p, "width", cap->r->width);
+	cJSON_AddNumberToObject(p, "height", cap->r->height);
 	cJSON_AddNumberToObject(p, "deviceScaleFactor", 1);
 	cJSON_AddBoolToObject(p, "mobile", 0);
 	SETUP("Emulation.setDeviceMetricsOverride", p);
 
 	p = cJSON_CreateObject();
 	cJSON_AddStringToObject(p, "userAgent", o->user_agent);
-	if (o->accept_language) {
+	if (cap->r->accept_language) {
 		/* Chrome wants bare language tags and adds the q-values itself. */
 		struct buf al = { 0 };
-		const char *q = o->accept_language;
+		const char *q = cap->r->accept_language;
 		while (*q) {
 			size_t n = strcspn(q, ",");
 			size_t tag = strcspn(q, ",;");
@@ -760,11 +761,11 @@ static void cap_setup_and_navigate(struct capture *cap)
 		buf_free(&al);
 	}
 	SETUP("Network.setUserAgentOverride", p);
-	if (o->accept_language) {
+	if (cap->r->accept_language) {
 		/* navigator.language follows acceptLanguage; Intl follows the locale. */
 		char loc[64];
-		snprintf(loc, sizeof loc, "%.*s", (int)strcspn(o->accept_language, ",;"),
-			 o->accept_language);
+		snprintf(loc, sizeof loc, "%.*s", (int)strcspn(cap->r->accept_language, ",;"),
+			 cap->r->accept_language);
 		p = cJSON_CreateObject();
 		cJSON_AddStringToObject(p, "locale", loc);
 		/* An unknown locale is not worth failing the capture for. */
@@ -772,11 +773,11 @@ static void cap_setup_and_navigate(struct capture *cap)
 	}
 
 	char *origin = url_origin(cap->url);
-	if (o->cookie && origin) {
+	if (cap->r->cookie && origin) {
 		cJSON *arr = cJSON_CreateArray();
 		struct strlist names = { 0 }, values = { 0 };
 		const char *why;
-		int n = cookie_split(o->cookie, &names, &values, &why);
+		int n = cookie_split(cap->r->cookie, &names, &values, &why);
 		for (int i = 0; i < n; i++) {
 			cJSON *ck = cJSON_CreateObject();
 			cJSON_AddStringToObject(ck, "name", names.v[i]);
@@ -802,7 +803,7 @@ static void cap_navigate(struct capture *cap)
 {
 	cJSON *p = cJSON_CreateObject();
 	cJSON_AddStringToObject(p, "url", cap->url);
-	cdp_send(cap->conn, cap->session_id, "Page.navigate", p, cap->o->timeout_ms + shoot_grace_ms(cap->o),
+	cdp_send(cap->conn, cap->session_id, "Page.navigate", p, cap->timeout_ms + shoot_grace_ms(cap->env),
 		 on_navigate, cap);
 }
 
@@ -811,7 +812,7 @@ static void on_attached(void *ud, const cJSON *result, const char *error)
 	struct capture *cap = ud;
 	const char *sid = error ? NULL : json_str(result, "sessionId");
 	if (!sid) {
-		cap_fail(cap, CAPTURE_E_RENDER, true, "cannot attach to the tab: %s",
+		cap_fail(cap, RENDER_E_RENDER, true, "cannot attach to the tab: %s",
 			 error ? error : "no session");
 		return;
 	}
@@ -824,7 +825,7 @@ static void on_target(void *ud, const cJSON *result, const char *error)
 	struct capture *cap = ud;
 	const char *tid = error ? NULL : json_str(result, "targetId");
 	if (!tid) {
-		cap_fail(cap, CAPTURE_E_RENDER, true, "cannot open a tab: %s",
+		cap_fail(cap, RENDER_E_RENDER, true, "cannot open a tab: %s",
 			 error ? error : "no target");
 		return;
 	}
@@ -833,7 +834,7 @@ static void on_target(void *ud, const cJSON *result, const char *error)
 	cJSON *p = cJSON_CreateObject();
 	cJSON_AddStringToObject(p, "targetId", tid);
 	cJSON_AddBoolToObject(p, "flatten", 1);
-	cdp_send(cap->conn, NULL, "Target.attachToTarget", p, cap->o->timeout_ms, on_attached, cap);
+	cdp_send(cap->conn, NULL, "Target.attachToTarget", p, cap->timeout_ms, on_attached, cap);
 }
 
 static void on_context(void *ud, const cJSON *result, const char *error)
@@ -841,7 +842,7 @@ static void on_context(void *ud, const cJSON *result, const char *error)
 	struct capture *cap = ud;
 	const char *id = error ? NULL : json_str(result, "browserContextId");
 	if (!id) {
-		cap_fail(cap, CAPTURE_E_RENDER, true, "cannot create a browser context: %s",
+		cap_fail(cap, RENDER_E_RENDER, true, "cannot create a browser context: %s",
 			 error ? error : "no id");
 		return;
 	}
@@ -850,13 +851,13 @@ static void on_context(void *ud, const cJSON *result, const char *error)
 	cJSON *p = cJSON_CreateObject();
 	cJSON_AddStringToObject(p, "url", "about:blank");
 	cJSON_AddStringToObject(p, "browserContextId", id);
-	cdp_send(cap->conn, NULL, "Target.createTarget", p, cap->o->timeout_ms, on_target, cap);
+	cdp_send(cap->conn, NULL, "Target.createTarget", p, cap->timeout_ms, on_target, cap);
 }
 
 void capture_abort(struct capture *cap, const char *why)
 {
 	if (cap->state != ST_STITCH)
-		cap_fail(cap, CAPTURE_E_RENDER, true, "%s", why);
+		cap_fail(cap, RENDER_E_RENDER, true, "%s", why);
 }
 
 bool capture_is_done(const struct capture *cap)
@@ -875,19 +876,19 @@ static void cap_request_paused(struct capture *cap, const cJSON *params)
 	cJSON *p = cJSON_CreateObject();
 	cJSON_AddStringToObject(p, "requestId", id);
 	/* Without a blocklist only the blocked hosts' patterns pause requests. */
-	if (url && (!cap->o->blocklist || blocklist_blocks_url(cap->o->blocklist, url))) {
+	if (url && (!cap->env->blocklist || blocklist_blocks_url(cap->env->blocklist, url))) {
 		log_debug("%s: blocked %s", cap->url, url);
 		/* Kept for the collapse before the shot, which --noads runs. */
-		if (cap->o->blocklist && cap->blocked_listed < BLOCKED_LISTED_MAX) {
+		if (cap->env->blocklist && cap->blocked_listed < BLOCKED_LISTED_MAX) {
 			buf_puts(&cap->blocked_json, cap->blocked_listed ? "," : "[");
 			buf_append_json_str(&cap->blocked_json, url);
 			cap->blocked_listed++;
 		}
 		cJSON_AddStringToObject(p, "errorReason", "BlockedByClient");
-		cdp_send(cap->conn, cap->session_id, "Fetch.failRequest", p, cap->o->timeout_ms,
+		cdp_send(cap->conn, cap->session_id, "Fetch.failRequest", p, cap->timeout_ms,
 			 NULL, cap);
 	} else {
-		cdp_send(cap->conn, cap->session_id, "Fetch.continueRequest", p, cap->o->timeout_ms,
+		cdp_send(cap->conn, cap->session_id, "Fetch.continueRequest", p, cap->timeout_ms,
 			 NULL, cap);
 	}
 }
@@ -912,27 +913,31 @@ void capture_on_event(struct capture *cap, const char *method, const cJSON *para
 	} else if (!strcmp(method, "Fetch.requestPaused")) {
 		cap_request_paused(cap, params);
 	} else if (!strcmp(method, "Inspector.targetCrashed")) {
-		cap_fail(cap, CAPTURE_E_RENDER, true, "the page's renderer crashed");
+		cap_fail(cap, RENDER_E_RENDER, true, "the page's renderer crashed");
 	} else if (!strcmp(method, "Inspector.detached") ||
 		   !strcmp(method, "Target.detachedFromTarget")) {
-		cap_fail(cap, CAPTURE_E_RENDER, true, "the tab was closed");
+		cap_fail(cap, RENDER_E_RENDER, true, "the tab was closed");
 	}
 }
 
-struct capture *capture_start(struct cdp_loop *loop, struct cdp_conn *conn, const char *url,
-			      const struct capture_opts *opts)
+struct capture *capture_start(struct loop *loop, struct cdp_conn *conn, const char *url,
+			      const struct capture_env *env)
 {
 	struct capture *cap = xcalloc(1, sizeof *cap);
 	cap->loop = loop;
 	cap->conn = conn;
-	cap->o = opts;
+	cap->env = env;
+	cap->r = env->r;
+	cap->timeout_ms = render_timeout_ms(env->r);
 	cap->url = xstrdup(url);
 	cap->started = now_ms();
 	cap->state = ST_CONTEXT;
-	cdp_timer_start(loop, &cap->deadline, opts->timeout_ms, on_deadline, cap);
+	cap->deadline = loop_timer_new(loop, on_deadline, cap);
+	cap->delay = loop_timer_new(loop, on_delay_done, cap);
+	loop_timer_start(cap->deadline, cap->timeout_ms);
 	cJSON *p = cJSON_CreateObject();
 	cJSON_AddBoolToObject(p, "disposeOnDetach", 1);
-	cdp_send(conn, NULL, "Target.createBrowserContext", p, opts->timeout_ms, on_context, cap);
+	cdp_send(conn, NULL, "Target.createBrowserContext", p, cap->timeout_ms, on_context, cap);
 	return cap;
 }
 
@@ -941,7 +946,7 @@ const char *capture_session(const struct capture *cap)
 	return cap->session_id;
 }
 
-struct capture_result *capture_result(struct capture *cap)
+struct render_result *capture_result(struct capture *cap)
 {
 	return &cap->res;
 }
@@ -950,8 +955,8 @@ void capture_free(struct capture *cap)
 {
 	if (!cap)
 		return;
-	cdp_timer_stop(&cap->deadline);
-	cdp_timer_stop(&cap->delay);
+	loop_timer_free(cap->deadline);
+	loop_timer_free(cap->delay);
 	cdp_cancel_owner(cap->conn, cap);
 	if (!cdp_conn_is_closed(cap->conn)) {
 		/* Fire and forget: the browser tidies up while we go on. */

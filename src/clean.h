@@ -5,7 +5,7 @@
 #ifndef SAVEPAGE_CLEAN_H
 #define SAVEPAGE_CLEAN_H
 
-#include "options.h"
+#include "util.h"
 
 /* Where a data file is: $SAVEPAGE_DATADIR/name, else the installed
  * $(datadir)/savepage/name, else ../data/name beside the binary (an

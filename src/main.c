@@ -9,7 +9,7 @@
 #include "cachecmd.h"
 #include "log.h"
 #include "options.h"
-#include "pool.h"
+#include "run.h"
 
 int main(int argc, char **argv)
 {
@@ -30,8 +30,8 @@ int main(int argc, char **argv)
 		break;
 	}
 	log_set_level(s.quiet ? LOG_QUIET : s.verbose);
-	pool_install_signal_handlers();
-	status = pool_run(&s);
+	run_install_signal_handlers();
+	status = run_main(&s);
 out:
 	settings_free(&s);
 	if (fclose(stdout) != 0 && status == EXIT_ALL_OK) {

@@ -188,41 +188,17 @@ static const struct opt_def opt_table[] = {
 	{ OPT_DUMP_OPTIONS, "dump-options", 0, ARG_NONE, NULL, 0, 0, NULL, NULL, true, true },
 };
 
-void strlist_add(struct strlist *l, const char *s)
-{
-	l->v = xrealloc(l->v, (l->n + 2) * sizeof *l->v);
-	l->v[l->n++] = xstrdup(s);
-	l->v[l->n] = NULL;
-}
-
-void strlist_free(struct strlist *l)
-{
-	for (size_t i = 0; i < l->n; i++)
-		free(l->v[i]);
-	free(l->v);
-	l->v = NULL;
-	l->n = 0;
-}
-
 void settings_init(struct settings *s)
 {
 	memset(s, 0, sizeof *s);
-	s->width = 1440;
-	s->height = 900;
-	s->format = IMAGE_JPEG;
-	s->quality = 80;
-	s->timeout = 30;
+	render_init(&s->render);
 	s->retries = 1;
 	s->progress = -1;
-	s->refresh = 86400;
-	s->maxage = -1;
 }
 
 void settings_free(struct settings *s)
 {
-	free(s->user_agent);
-	free(s->accept_language);
-	free(s->cookie);
+	render_free(&s->render);
 	free(s->output);
 	free(s->name);
 	free(s->archive);
@@ -235,7 +211,6 @@ void settings_free(struct settings *s)
 	free(s->hash);
 	strlist_free(&s->browser_args);
 	strlist_free(&s->browser_urls);
-	strlist_free(&s->blocklists);
 	strlist_free(&s->urls);
 	strlist_free(&s->inputs);
 }
@@ -260,95 +235,97 @@ static int parse_bool(const char *v, bool *out)
 }
 
 /* Applies one option with its value (NULL for a switch given as a flag).
- * where names the source for messages ("" for the command line). */
-static int opt_apply(struct settings *s, const struct opt_def *d, const char *v, const char *where)
-{
-	long n = 0;
-	double secs = 0;
-	bool on = true;
-	enum image_format fmt = IMAGE_JPEG;
+ * Touches nothing but s: no files, no messages. NULL, or what is wrong
+ * (caller frees). */
+/* A flag's value, read by its type. */
+struct opt_value {
+	long n;
+	double secs;
+	bool on;
+	enum image_format fmt;
+};
 
+/* Reads v as d's type into out. NULL, or what is wrong (caller frees). */
+static char *opt_value(const struct opt_def *d, const char *v, struct opt_value *out)
+{
+	char *end;
+	*out = (struct opt_value){ 0, 0, true, IMAGE_JPEG };
 	switch (d->arg) {
 	case ARG_NONE:
-		if (v && parse_bool(v, &on) < 0) {
-			log_err("%s--%s: '%s' is not true or false", where, d->name, v);
-			return -1;
-		}
+		if (v && parse_bool(v, &out->on) < 0)
+			return xasprintf("--%s: '%s' is not true or false", d->name, v);
 		break;
-	case ARG_INT: {
-		char *end;
+	case ARG_INT:
 		errno = 0;
-		n = strtol(v, &end, 10);
-		if (errno || end == v || *end || n < (long)d->min || n > (long)d->max) {
-			log_err("%s--%s: '%s' is not a whole number from %.0f to %.0f", where, d->name,
-				v, d->min, d->max);
-			return -1;
-		}
+		out->n = strtol(v, &end, 10);
+		if (errno || end == v || *end || out->n < (long)d->min || out->n > (long)d->max)
+			return xasprintf("--%s: '%s' is not a whole number from %.0f to %.0f", d->name,
+					 v, d->min, d->max);
 		break;
-	}
-	case ARG_SECONDS: {
-		char *end;
+	case ARG_SECONDS:
 		errno = 0;
-		secs = strtod(v, &end);
-		if (errno || end == v || *end || !isfinite(secs) || secs < d->min || secs > d->max) {
-			log_err("%s--%s: '%s' is not a number of seconds from %g to %g", where, d->name,
-				v, d->min, d->max);
-			return -1;
-		}
+		out->secs = strtod(v, &end);
+		if (errno || end == v || *end || !isfinite(out->secs) || out->secs < d->min ||
+		    out->secs > d->max)
+			return xasprintf("--%s: '%s' is not a number of seconds from %g to %g",
+					 d->name, v, d->min, d->max);
 		break;
-	}
 	case ARG_FORMAT:
-		if (image_format_parse(v, &fmt) < 0) {
-			log_err("%s--%s: '%s' is not jpeg or png", where, d->name, v);
-			return -1;
-		}
+		if (image_format_parse(v, &out->fmt) < 0)
+			return xasprintf("--%s: '%s' is not jpeg or png", d->name, v);
 		break;
 	case ARG_STRING:
 		break;
 	}
+	return NULL;
+}
+
+static char *opt_apply(struct settings *s, const struct opt_def *d, const char *v, bool from_config)
+{
+	struct opt_value val;
+	char *why = opt_value(d, v, &val);
+	if (why)
+		return why;
+	long n = val.n;
+	double secs = val.secs;
+	bool on = val.on;
+	enum image_format fmt = val.fmt;
+	struct render *r = &s->render;
 
 	switch (d->id) {
-	case OPT_WIDTH: s->width = (int)n; break;
-	case OPT_HEIGHT: s->height = (int)n; break;
-	case OPT_FULLPAGE: s->fullpage = on; break;
-	case OPT_THUMB_WIDTH: s->thumb_width = (int)n; break;
-	case OPT_NOCOOKIE: s->nocookie = on; break;
-	case OPT_NOADS: s->noads = on; break;
-	case OPT_BLOCKLIST:
-		if (access(v, R_OK) < 0) {
-			log_err("%s--blocklist: %s: %s", where, v, strerror(errno));
-			return -1;
-		}
-		strlist_add(&s->blocklists, v);
-		s->noads = true;
+	case OPT_WIDTH: r->width = (int)n; break;
+	case OPT_HEIGHT: r->height = (int)n; break;
+	case OPT_FULLPAGE: r->fullpage = on; break;
+	case OPT_THUMB_WIDTH: r->thumb_width = (int)n; break;
+	case OPT_NOCOOKIE: r->nocookie = on; break;
+	case OPT_NOADS: r->noads = on; break;
+	case OPT_BLOCKLIST: /* read (and checked) before the run: options_check() */
+		strlist_add(&r->blocklists, v);
+		r->noads = true;
 		break;
-	case OPT_REFRESH: s->refresh = n; s->refresh_set = true; break;
+	case OPT_REFRESH: r->refresh = n; r->refresh_given = true; break;
 	case OPT_CACHE_DIR: set_str(&s->cache_dir, v); break;
 	case OPT_NO_CACHE: s->no_cache = on; break;
-	case OPT_DELAY: s->delay = secs; break;
-	case OPT_FORMAT: s->format = fmt; s->format_set = true; break;
-	case OPT_QUALITY: s->quality = (int)n; break;
-	case OPT_USER_AGENT: set_str(&s->user_agent, v); break;
-	case OPT_ACCEPT_LANGUAGE: set_str(&s->accept_language, v); break;
+	case OPT_DELAY: r->delay = secs; break;
+	case OPT_FORMAT: r->format = fmt; s->format_set = true; break;
+	case OPT_QUALITY: r->quality = (int)n; break;
+	case OPT_USER_AGENT: set_str(&r->user_agent, v); break;
+	case OPT_ACCEPT_LANGUAGE: set_str(&r->accept_language, v); break;
 	case OPT_COOKIE: {
 		struct strlist names = { 0 }, values = { 0 };
-		const char *why = NULL;
-		int rc = cookie_split(v, &names, &values, &why);
+		const char *bad = NULL;
+		int rc = cookie_split(v, &names, &values, &bad);
 		strlist_free(&names);
 		strlist_free(&values);
-		if (rc < 0) {
-			log_err("%s--cookie: '%s': %s", where, v, why);
-			return -1;
-		}
-		set_str(&s->cookie, v);
+		if (rc < 0)
+			return xasprintf("--cookie: '%s': %s", v, bad);
+		set_str(&r->cookie, v);
 		break;
 	}
 	case OPT_OUTPUT: set_str(&s->output, v); break;
 	case OPT_NAME:
-		if (!*v) {
-			log_err("%s--name: the template is empty", where);
-			return -1;
-		}
+		if (!*v)
+			return xstrdup("--name: the template is empty");
 		set_str(&s->name, v);
 		break;
 	case OPT_ARCHIVE: set_str(&s->archive, v); break;
@@ -357,45 +334,38 @@ static int opt_apply(struct settings *s, const struct opt_def *d, const char *v,
 	case OPT_JOBS: s->jobs = (int)n; break;
 	case OPT_RETRIES: s->retries = (int)n; break;
 	case OPT_BROWSER_URL:
-		if (strncmp(v, "ws://", 5) && strncmp(v, "http://", 7)) {
-			log_err("%s--browser-url: '%s' is not a ws:// or http:// address", where, v);
-			return -1;
-		}
+		if (strncmp(v, "ws://", 5) && strncmp(v, "http://", 7))
+			return xasprintf("--browser-url: '%s' is not a ws:// or http:// address", v);
 		strlist_add(&s->browser_urls, v);
 		break;
 	case OPT_PROGRESS: s->progress = on ? 1 : 0; break;
 	case OPT_NO_PROGRESS: s->progress = on ? 0 : 1; break;
-	case OPT_TIMEOUT: s->timeout = secs; break;
-	case OPT_FAIL_ON_HTTP_ERROR: s->fail_on_http_error = on; break;
+	case OPT_TIMEOUT: r->timeout = secs; break;
+	case OPT_FAIL_ON_HTTP_ERROR: r->fail_on_http_error = on; break;
 	case OPT_BROWSER: set_str(&s->browser, v); break;
 	case OPT_BROWSER_ARG: strlist_add(&s->browser_args, v); break;
 	case OPT_API: s->api = on; break;
 	case OPT_API_URL:
-		if (strncmp(v, "https://", 8) && strncmp(v, "http://", 7)) {
-			log_err("%s--api-url: '%s' is not an http:// or https:// address", where, v);
-			return -1;
-		}
+		if (strncmp(v, "https://", 8) && strncmp(v, "http://", 7))
+			return xasprintf("--api-url: '%s' is not an http:// or https:// address", v);
 		set_str(&s->api_url, v);
 		break;
 	case OPT_KEY:
 	case OPT_SECRET:
 		set_str(d->id == OPT_KEY ? &s->key : &s->secret, v);
-		/* where names the config file (flags and the environment: not) */
-		if (*where && strncmp(where, "SAVEPAGE_", 9))
+		if (from_config)
 			s->secrets_in_config = true;
 		break;
 	case OPT_HASH:
-		if (strlen(v) != 32 || strspn(v, "0123456789abcdefABCDEF") != 32) {
-			log_err("%s--hash: not 32 hexadecimal digits (an md5)", where);
-			return -1;
-		}
+		if (strlen(v) != 32 || strspn(v, "0123456789abcdefABCDEF") != 32)
+			return xstrdup("--hash: not 32 hexadecimal digits (an md5)");
 		set_str(&s->hash, v);
 		for (char *h = s->hash; *h; h++)
 			*h = (char)tolower((unsigned char)*h);
 		break;
 	case OPT_API_GET: s->api_get = on; break;
 	case OPT_API_INSECURE: s->api_insecure = on; break;
-	case OPT_MAXAGE: s->maxage = n; break;
+	case OPT_MAXAGE: r->maxage = n; break;
 	case OPT_VERBOSE:
 		if (v)
 			s->verbose = on ? 1 : 0;
@@ -414,7 +384,7 @@ static int opt_apply(struct settings *s, const struct opt_def *d, const char *v,
 	case OPT_DUMP_OPTIONS:
 		break;
 	}
-	return 0;
+	return NULL;
 }
 
 /* Finds an option by long name, accepting '_' for '-'. */
@@ -453,9 +423,12 @@ static int config_load(struct settings *s, const char *path)
 		return -1;
 	}
 	int rc = 0, lineno = 0;
-	char *save = NULL;
-	for (char *line = strtok_r((char *)b.data, "\n", &save); line;
-	     line = strtok_r(NULL, "\n", &save)) {
+	char *next = (char *)b.data;
+	while (rc == 0 && next && *next) {
+		char *line = next;
+		next = strchr(line, '\n');
+		if (next)
+			*next++ = '\0';
 		lineno++;
 		char *t = str_trim(line);
 		if (!*t || *t == '#')
@@ -467,22 +440,18 @@ static int config_load(struct settings *s, const char *path)
 			value = str_trim(eq + 1);
 			name = str_trim(t);
 		}
-		char where[512];
-		snprintf(where, sizeof where, "%s: line %d: ", path, lineno);
 		const struct opt_def *d = opt_find(name, strlen(name));
-		if (!d || d->cli_only) {
-			log_err("%s'%s' is not an option the config file can set", where, name);
+		char *why = NULL;
+		if (!d || d->cli_only)
+			why = xasprintf("'%s' is not an option the config file can set", name);
+		else if (d->arg != ARG_NONE && !value)
+			why = xasprintf("%s needs '= value'", name);
+		else
+			why = opt_apply(s, d, value, true);
+		if (why) {
+			log_err("%s: line %d: %s", path, lineno, why);
+			free(why);
 			rc = -1;
-			break;
-		}
-		if (d->arg != ARG_NONE && !value) {
-			log_err("%s%s needs '= value'", where, name);
-			rc = -1;
-			break;
-		}
-		if (opt_apply(s, d, value, where) < 0) {
-			rc = -1;
-			break;
 		}
 	}
 	buf_free(&b);
@@ -530,30 +499,71 @@ void options_dump(FILE *f)
 
 int options_read_config(struct settings *s)
 {
+	if (getenv("SAVEPAGE_NO_CONFIG"))
+		return 0;
 	char *path = options_config_path();
 	int rc = path ? config_load(s, path) : 0;
+	struct stat st;
+	/* The API key and secret are passwords: say so when others can read them. */
+	if (rc == 0 && s->secrets_in_config && stat(path, &st) == 0 &&
+	    (st.st_mode & (S_IRWXG | S_IRWXO)))
+		log_warn("%s holds the API key or secret and other users can read it; "
+			 "run: chmod 600 %s",
+			 path, path);
 	free(path);
 	return rc;
 }
 
-enum opt_status options_parse(struct settings *s, int argc, char **argv)
+/* What can only be checked once every option is known, and what touches
+ * the file system. NULL, or what is wrong (caller frees). */
+static char *options_check(struct settings *s)
 {
-	/* The config file first, then the environment, so that flags override
-	 * both. */
-	if (!getenv("SAVEPAGE_NO_CONFIG")) {
-		char *path = options_config_path();
-		int rc = path ? config_load(s, path) : 0;
-		struct stat st;
-		/* The API key and secret are passwords: say so when others can read them. */
-		if (rc == 0 && s->secrets_in_config && stat(path, &st) == 0 &&
-		    (st.st_mode & (S_IRWXG | S_IRWXO)))
-			log_warn("%s holds the API key or secret and other users can read it; "
-				 "run: chmod 600 %s",
-				 path, path);
-		free(path);
-		if (rc < 0)
-			return OPT_USAGE;
+	struct render *r = &s->render;
+	if (s->urls.n == 0 && s->inputs.n == 0)
+		return xstrdup("no URL given\nusage: savepage [OPTION]... URL...  or  savepage "
+			       "[OPTION]... -i FILE");
+	if (s->api) {
+		if (!s->api_url)
+			return xstrdup("--api needs the endpoint: --api-url, SAVEPAGE_API_URL or "
+				       "api_url in the config file");
+		if (!s->key)
+			return xstrdup("--api needs the API key: SAVEPAGE_KEY, key in the config "
+				       "file, or --key");
+		if (s->api_get && r->cookie)
+			return xstrdup("--cookie cannot go with --api-get: the API takes cookies "
+				       "only in a POST body");
+		if (s->browser_urls.n)
+			return xstrdup("--api and --browser-url cannot be used together");
 	}
+	if (r->thumb_width && r->thumb_width >= r->width)
+		return xasprintf("--thumb-width %d: a thumbnail must be narrower than --width %d",
+				 r->thumb_width, r->width);
+	if (s->archive) {
+		char *err = NULL;
+		if (sink_archive_check(s->archive, &err) < 0) {
+			char *m = xasprintf("--archive %s", err);
+			free(err);
+			return m;
+		}
+		if (s->output)
+			return xstrdup("--archive and --output cannot be used together");
+	}
+	if (s->report && s->archive && !strcmp(s->report, "-") && !strcmp(s->archive, "-"))
+		return xstrdup("--report - and --archive - cannot both use standard output");
+	for (size_t i = 0; i < r->blocklists.n; i++)
+		if (access(r->blocklists.v[i], R_OK) < 0)
+			return xasprintf("--blocklist: %s: %s", r->blocklists.v[i], strerror(errno));
+	if (!s->format_set && s->output && strcmp(s->output, "-") != 0) {
+		enum image_format f;
+		if (image_format_from_path(s->output, &f) == 0)
+			r->format = f;
+	}
+	return NULL;
+}
+
+/* SAVEPAGE_API_URL, SAVEPAGE_KEY and SAVEPAGE_SECRET. 0, or -1 reported. */
+static int read_environment(struct settings *s)
+{
 	static const struct {
 		const char *env;
 		enum opt_id id;
@@ -562,150 +572,141 @@ enum opt_status options_parse(struct settings *s, int argc, char **argv)
 			 { "SAVEPAGE_SECRET", OPT_SECRET } };
 	for (size_t i = 0; i < ARRAY_LEN(from_env); i++) {
 		const char *v = getenv(from_env[i].env);
-		char where[64];
-		snprintf(where, sizeof where, "%s: ", from_env[i].env);
-		for (size_t k = 0; v && *v && k < ARRAY_LEN(opt_table); k++)
-			if (opt_table[k].id == from_env[i].id && opt_apply(s, &opt_table[k], v, where) < 0)
-				return OPT_USAGE;
+		for (size_t k = 0; v && *v && k < ARRAY_LEN(opt_table); k++) {
+			if (opt_table[k].id != from_env[i].id)
+				continue;
+			char *why = opt_apply(s, &opt_table[k], v, false);
+			if (why) {
+				log_err("%s: %s", from_env[i].env, why);
+				free(why);
+				return -1;
+			}
+		}
 	}
+	return 0;
+}
 
-	/* getopt tables built from opt_table, with the underscore spellings. */
-	size_t n = ARRAY_LEN(opt_table);
-	struct option *lo = xcalloc(2 * n + 1, sizeof *lo);
-	char **aliases = xcalloc(n, sizeof *aliases);
+/* getopt's tables, built from opt_table, with the underscore spellings. */
+struct getopt_tables {
+	struct option lo[2 * ARRAY_LEN(opt_table) + 1];
+	char *aliases[ARRAY_LEN(opt_table)];
 	char shortopts[2 * ARRAY_LEN(opt_table) + 2];
+};
+
+static void getopt_tables_build(struct getopt_tables *t)
+{
 	size_t nl = 0, ns = 0;
-	shortopts[ns++] = ':'; /* report a missing value apart from an unknown flag */
-	for (size_t i = 0; i < n; i++) {
+	memset(t, 0, sizeof *t);
+	t->shortopts[ns++] = ':'; /* report a missing value apart from an unknown flag */
+	for (size_t i = 0; i < ARRAY_LEN(opt_table); i++) {
 		const struct opt_def *d = &opt_table[i];
 		int has = d->arg == ARG_NONE ? no_argument : required_argument;
-		lo[nl++] = (struct option){ d->name, has, NULL, (int)(256 + i) };
+		t->lo[nl++] = (struct option){ d->name, has, NULL, (int)(256 + i) };
 		if (strchr(d->name, '-')) {
-			aliases[i] = xstrdup(d->name);
-			for (char *p = aliases[i]; *p; p++)
+			t->aliases[i] = xstrdup(d->name);
+			for (char *p = t->aliases[i]; *p; p++)
 				if (*p == '-')
 					*p = '_';
-			lo[nl++] = (struct option){ aliases[i], has, NULL, (int)(256 + i) };
+			t->lo[nl++] = (struct option){ t->aliases[i], has, NULL, (int)(256 + i) };
 		}
 		if (d->shortopt) {
-			shortopts[ns++] = d->shortopt;
+			t->shortopts[ns++] = d->shortopt;
 			if (d->arg != ARG_NONE)
-				shortopts[ns++] = ':';
+				t->shortopts[ns++] = ':';
 		}
 	}
-	shortopts[ns] = '\0';
+}
 
+static void getopt_tables_free(struct getopt_tables *t)
+{
+	for (size_t i = 0; i < ARRAY_LEN(opt_table); i++)
+		free(t->aliases[i]);
+}
+
+/* What getopt_long() returned, as an option of the table; NULL after
+ * saying what was wrong. */
+static const struct opt_def *flag_def(int c, char **argv)
+{
+	if (c >= 256)
+		return &opt_table[c - 256];
+	for (size_t i = 0; c != '?' && c != ':' && i < ARRAY_LEN(opt_table); i++)
+		if (opt_table[i].shortopt == c)
+			return &opt_table[i];
+	if (c == ':' && optopt >= 256)
+		log_err("option --%s needs a value", opt_table[optopt - 256].name);
+	else if (c == ':')
+		log_err("option -%c needs a value", optopt);
+	else if (optopt > 0 && optopt < 256)
+		log_err("unknown option -%c", optopt);
+	else
+		log_err("unknown option '%s'", argv[optind - 1]);
+	log_err("try 'savepage --help'");
+	return NULL;
+}
+
+/* The flags and URLs of argv into s; --help, --version and --dump-options
+ * print and say OPT_EXIT_OK. */
+static enum opt_status parse_flags(struct settings *s, int argc, char **argv)
+{
+	struct getopt_tables t;
+	getopt_tables_build(&t);
 	enum opt_status st = OPT_RUN;
-	bool help = false, version = false, dump = false;
+	const struct opt_def *print = NULL;
 	opterr = 0;
 	optind = 1;
 	int c, longindex;
-	while ((c = getopt_long(argc, argv, shortopts, lo, &longindex)) != -1) {
-		const struct opt_def *d = NULL;
-		if (c >= 256) {
-			d = &opt_table[c - 256];
-		} else if (c != '?' && c != ':') {
-			for (size_t i = 0; i < n; i++)
-				if (opt_table[i].shortopt == c)
-					d = &opt_table[i];
-		}
+	while (st == OPT_RUN && (c = getopt_long(argc, argv, t.shortopts, t.lo, &longindex)) != -1) {
+		const struct opt_def *d = flag_def(c, argv);
+		char *why = NULL;
 		if (!d) {
-			if (c == ':' && optopt >= 256)
-				log_err("option --%s needs a value", opt_table[optopt - 256].name);
-			else if (c == ':')
-				log_err("option -%c needs a value", optopt);
-			else if (optopt > 0 && optopt < 256)
-				log_err("unknown option -%c", optopt);
-			else
-				log_err("unknown option '%s'", argv[optind - 1]);
-			log_err("try 'savepage --help'");
 			st = OPT_USAGE;
-			goto out;
-		}
-		if (d->id == OPT_HELP)
-			help = true;
-		else if (d->id == OPT_VERSION)
-			version = true;
-		else if (d->id == OPT_DUMP_OPTIONS)
-			dump = true;
-		else if (opt_apply(s, d, d->arg == ARG_NONE ? NULL : optarg, "") < 0) {
-			st = OPT_USAGE;
-			goto out;
-		}
-	}
-	if (help || version || dump) {
-		if (help)
-			options_help(stdout);
-		else if (version)
-			printf("savepage %s\n", PACKAGE_VERSION);
-		else
-			options_dump(stdout);
-		st = OPT_EXIT_OK;
-		goto out;
-	}
-	for (int i = optind; i < argc; i++)
-		strlist_add(&s->urls, argv[i]);
-	if (s->urls.n == 0 && s->inputs.n == 0) {
-		log_err("no URL given");
-		log_err("usage: savepage [OPTION]... URL...  or  savepage [OPTION]... -i FILE");
-		st = OPT_USAGE;
-		goto out;
-	}
-	if (s->api) {
-		const char *why = NULL;
-		if (!s->api_url)
-			why = "--api needs the endpoint: --api-url, SAVEPAGE_API_URL or api_url in "
-			      "the config file";
-		else if (!s->key)
-			why = "--api needs the API key: SAVEPAGE_KEY, key in the config file, or --key";
-		else if (s->api_get && s->cookie)
-			why = "--cookie cannot go with --api-get: the API takes cookies only in a "
-			      "POST body";
-		else if (s->browser_urls.n)
-			why = "--api and --browser-url cannot be used together";
-		if (why) {
+		} else if (d->id == OPT_HELP || d->id == OPT_VERSION || d->id == OPT_DUMP_OPTIONS) {
+			if (!print || d->id == OPT_HELP)
+				print = d;
+		} else if ((why = opt_apply(s, d, d->arg == ARG_NONE ? NULL : optarg, false))) {
 			log_err("%s", why);
+			free(why);
 			st = OPT_USAGE;
-			goto out;
-		}
-		if (s->api_insecure)
-			log_warn("--api-insecure: the API's TLS certificate is NOT checked; anyone "
-				 "on the way can read the key and the images");
-	}
-	if (s->thumb_width && s->thumb_width >= s->width) {
-		log_err("--thumb-width %d: a thumbnail must be narrower than --width %d",
-			s->thumb_width, s->width);
-		st = OPT_USAGE;
-		goto out;
-	}
-	if (s->archive) {
-		char *err = NULL;
-		if (sink_archive_check(s->archive, &err) < 0) {
-			log_err("--archive %s", err);
-			free(err);
-			st = OPT_USAGE;
-			goto out;
-		}
-		if (s->output) {
-			log_err("--archive and --output cannot be used together");
-			st = OPT_USAGE;
-			goto out;
 		}
 	}
-	if (s->report && s->archive && !strcmp(s->report, "-") && !strcmp(s->archive, "-")) {
-		log_err("--report - and --archive - cannot both use standard output");
-		st = OPT_USAGE;
-		goto out;
+	getopt_tables_free(&t);
+	if (st != OPT_RUN || !print) {
+		for (int i = optind; st == OPT_RUN && i < argc; i++)
+			strlist_add(&s->urls, argv[i]);
+		return st;
 	}
-	if (!s->format_set && s->output && strcmp(s->output, "-") != 0) {
-		enum image_format f;
-		if (image_format_from_path(s->output, &f) == 0)
-			s->format = f;
+	if (print->id == OPT_HELP)
+		options_help(stdout);
+	else if (print->id == OPT_VERSION)
+		printf("savepage %s\n", PACKAGE_VERSION);
+	else
+		options_dump(stdout);
+	return OPT_EXIT_OK;
+}
+
+enum opt_status options_parse(struct settings *s, int argc, char **argv)
+{
+	/* The config file first, then the environment, so that flags override
+	 * both. */
+	if (options_read_config(s) < 0 || read_environment(s) < 0)
+		return OPT_USAGE;
+	enum opt_status st = parse_flags(s, argc, argv);
+	if (st != OPT_RUN)
+		return st;
+	char *why = options_check(s);
+	if (why) {
+		/* Each line of the reason is a message of its own. */
+		for (char *line = why, *end; line; line = end) {
+			end = strchr(line, '\n');
+			if (end)
+				*end++ = '\0';
+			log_err("%s", line);
+		}
+		free(why);
+		return OPT_USAGE;
 	}
-out:
-	for (size_t i = 0; i < n; i++)
-		free(aliases[i]);
-	free(aliases);
-	free(lo);
-	return st;
+	if (s->api && s->api_insecure)
+		log_warn("--api-insecure: the API's TLS certificate is NOT checked; anyone on the "
+			 "way can read the key and the images");
+	return OPT_RUN;
 }

@@ -8,30 +8,12 @@
 #include <stddef.h>
 #include <stdio.h>
 
-#include "image.h"
-
-struct strlist {
-	char **v;
-	size_t n;
-};
-void strlist_add(struct strlist *l, const char *s);
-void strlist_free(struct strlist *l);
+#include "render.h"
+#include "util.h"
 
 struct settings {
-	/* render */
-	int width, height;
-	bool fullpage;
-	int thumb_width; /* 0: off */
-	bool nocookie;
-	bool noads;
-	struct strlist blocklists; /* --blocklist files */
-	double delay; /* seconds */
-	enum image_format format;
-	bool format_set; /* --format given (else taken from -o's extension) */
-	int quality;
-	char *user_agent;
-	char *accept_language;
-	char *cookie;
+	struct render render; /* how each URL is rendered */
+	bool format_set;      /* --format given (else taken from -o's extension) */
 	/* output */
 	char *output;
 	char *name;    /* --name template; NULL: the default */
@@ -39,15 +21,11 @@ struct settings {
 	char *report;
 	/* work */
 	int jobs;       /* 0: the default for this machine */
-	double timeout; /* seconds, per URL */
 	int retries;
-	bool fail_on_http_error;
 	char *browser;
 	struct strlist browser_args;
 	struct strlist browser_urls;
 	/* cache */
-	long refresh; /* seconds; -1: re-render now */
-	bool refresh_set; /* given by the user (then sent to the API) */
 	char *cache_dir;
 	bool no_cache;
 	/* hosted API */
@@ -58,7 +36,6 @@ struct settings {
 	char *hash;         /* --hash: precomputed md5(URL + secret) */
 	bool api_get;
 	bool api_insecure;
-	long maxage;        /* -1: not sent */
 	bool secrets_in_config; /* the config file set the key or secret */
 	/* general */
 	int verbose;
@@ -78,11 +55,13 @@ enum opt_status {
 void settings_init(struct settings *s);
 void settings_free(struct settings *s);
 
-/* Reads the config file (unless SAVEPAGE_NO_CONFIG is set), then argv.
- * Reports problems itself on standard error. */
+/* Reads the config file (options_read_config), the environment, then argv,
+ * and checks the result. Reports problems itself on standard error. */
 enum opt_status options_parse(struct settings *s, int argc, char **argv);
 
-/* Reads the config file into s (flags not involved). 0, or -1 reported. */
+/* Reads the config file into s, unless SAVEPAGE_NO_CONFIG is set; warns
+ * when it holds the API key or secret and others can read it. The one
+ * place the config file is read. 0, or -1 reported. */
 int options_read_config(struct settings *s);
 
 /* Writes --help text generated from the option table. */

@@ -21,82 +21,11 @@ struct sink {
 	struct strset used;     /* names given out in this run */
 	struct archive *ar;
 	char *ar_tmp;           /* the archive being written, renamed at close */
+	int ar_fd;              /* open on ar_tmp; -1 when none */
 	FILE *manifest;         /* lines for manifest.jsonl, added at close */
 	FILE *report;
 	bool report_is_stdout;
 };
-
-/* Temporary files being written, so that a second Ctrl-C can remove them. */
-static char sink_temp[4096];
-static char sink_ar_temp[4096];
-
-void sink_abort_temp(void)
-{
-	if (sink_temp[0])
-		unlink(sink_temp);
-	if (sink_ar_temp[0])
-		unlink(sink_ar_temp);
-}
-
-static int write_all(int fd, const void *data, size_t len)
-{
-	const unsigned char *p = data;
-	while (len) {
-		ssize_t n = write(fd, p, len);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
-/* A temporary name beside path: dir/.name.XXXXXX */
-static char *temp_beside(const char *path)
-{
-	const char *slash = strrchr(path, '/');
-	if (slash)
-		return xasprintf("%.*s/.%s.XXXXXX", (int)(slash - path), path, slash + 1);
-	return xasprintf(".%s.XXXXXX", path);
-}
-
-static void make_readable(int fd)
-{
-	/* mkstemp makes it 0600; an output is as readable as any new file. */
-	mode_t um = umask(0);
-	umask(um);
-	fchmod(fd, 0666 & ~um);
-}
-
-int sink_write_file(const char *path, const void *data, size_t len, char **err)
-{
-	char *tmp = temp_beside(path);
-	if (strlen(tmp) >= sizeof sink_temp) {
-		*err = xasprintf("%s: name too long", path);
-		free(tmp);
-		return -1;
-	}
-	int fd = mkostemp(tmp, O_CLOEXEC);
-	if (fd < 0) {
-		*err = xasprintf("%s: %s", path, strerror(errno));
-		free(tmp);
-		return -1;
-	}
-	strcpy(sink_temp, tmp);
-	make_readable(fd);
-	int rc = 0;
-	if (write_all(fd, data, len) < 0 || close(fd) < 0 || rename(tmp, path) < 0) {
-		*err = xasprintf("%s: %s", path, strerror(errno));
-		unlink(tmp);
-		rc = -1;
-	}
-	sink_temp[0] = '\0';
-	free(tmp);
-	return rc;
-}
 
 /* ---- names ---- */
 
@@ -121,9 +50,8 @@ char *sink_expand_name(const char *tmpl, const struct sink_item *it)
 	struct buf raw = { 0 };
 	const char *url = it->url ? it->url : "";
 	char *host = url_host(url);
-	const char *p = strstr(url, "://");
-	p = p ? p + 3 : url;
-	p += strcspn(p, "/");
+	struct url_parts u;
+	const char *p = url_split(url, &u) == 0 ? u.rest : "";
 	size_t plen = strcspn(p, "?#");
 	uint64_t h = hash64(url, strlen(url), 0);
 	if (it->options_key)
@@ -203,23 +131,6 @@ static char *unique_name(struct sink *s, char *name)
 	}
 }
 
-static int mkdirs_for(const char *path)
-{
-	char *d = xstrdup(path);
-	for (char *p = d + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(d, 0777) < 0 && errno != EEXIST) {
-			free(d);
-			return -1;
-		}
-		*p = '/';
-	}
-	free(d);
-	return 0;
-}
-
 /* ---- archives ---- */
 
 enum ar_type { AR_NONE, AR_TAR, AR_TGZ, AR_TZST, AR_ZIP };
@@ -296,18 +207,11 @@ static int archive_start(struct sink *s, char **err)
 	if (!strcmp(s->o.path, "-")) {
 		rc = archive_write_open_fd(s->ar, STDOUT_FILENO);
 	} else {
-		s->ar_tmp = temp_beside(s->o.path);
-		int fd = mkostemp(s->ar_tmp, O_CLOEXEC);
-		if (fd < 0) {
-			*err = xasprintf("%s: %s", s->o.path, strerror(errno));
-			free(s->ar_tmp);
-			s->ar_tmp = NULL;
+		int fd = atomic_begin(s->o.path, &s->ar_tmp, err);
+		if (fd < 0)
 			return -1;
-		}
-		make_readable(fd);
-		close(fd);
-		snprintf(sink_ar_temp, sizeof sink_ar_temp, "%s", s->ar_tmp);
-		rc = archive_write_open_filename(s->ar, s->ar_tmp);
+		rc = archive_write_open_fd(s->ar, fd);
+		s->ar_fd = fd;
 	}
 	if (rc != ARCHIVE_OK) {
 		*err = xasprintf("%s: %s", s->o.path, archive_error_string(s->ar));
@@ -328,11 +232,12 @@ static void sink_free(struct sink *s)
 {
 	if (s->ar)
 		archive_write_free(s->ar);
+	if (s->ar_fd >= 0)
+		close(s->ar_fd);
 	if (s->ar_tmp) {
-		unlink(s->ar_tmp);
+		atomic_cancel(s->ar_tmp);
 		free(s->ar_tmp);
 	}
-	sink_ar_temp[0] = '\0';
 	if (s->manifest)
 		fclose(s->manifest);
 	if (s->report && !s->report_is_stdout)
@@ -345,6 +250,7 @@ static void sink_free(struct sink *s)
 struct sink *sink_open(const struct sink_opts *o, char **err)
 {
 	struct sink *s = xcalloc(1, sizeof *s);
+	s->ar_fd = -1;
 	s->o = *o;
 	s->tmpl = xstrdup(o->name_template ? o->name_template : SINK_DEFAULT_NAME);
 	if (o->kind == SINK_DIR && o->path) {
@@ -433,15 +339,15 @@ int sink_put(struct sink *s, struct sink_item *it)
 				it->file = xstrdup("-");
 			break;
 		case SINK_FILE:
-			if (sink_write_file(s->o.path, it->image.data, it->image.len, &err) == 0)
+			if (atomic_write(s->o.path, it->image.data, it->image.len, &err) == 0)
 				it->file = xstrdup(s->o.path);
 			break;
 		case SINK_DIR: {
 			char *name = unique_name(s, sink_expand_name(s->tmpl, it));
 			char *path = s->o.path ? xasprintf("%s/%s", s->o.path, name) : xstrdup(name);
-			if (mkdirs_for(path) < 0)
+			if (mkdir_parents(path, 0777) < 0)
 				err = xasprintf("%s: %s", path, strerror(errno));
-			else if (sink_write_file(path, it->image.data, it->image.len, &err) == 0)
+			else if (atomic_write(path, it->image.data, it->image.len, &err) == 0)
 				it->file = path, path = NULL;
 			free(path);
 			free(name);
@@ -489,14 +395,15 @@ int sink_close(struct sink *s, char **err)
 			*err = xasprintf("%s: %s", s->o.path, archive_error_string(s->ar));
 			rc = -1;
 		}
+		if (s->ar_fd >= 0 && close(s->ar_fd) < 0 && rc == 0) {
+			*err = xasprintf("%s: %s", s->o.path, strerror(errno));
+			rc = -1;
+		}
+		s->ar_fd = -1;
 		if (rc == 0 && s->ar_tmp) {
-			if (rename(s->ar_tmp, s->o.path) < 0) {
-				*err = xasprintf("%s: %s", s->o.path, strerror(errno));
-				rc = -1;
-			} else {
-				free(s->ar_tmp);
-				s->ar_tmp = NULL;
-			}
+			rc = atomic_commit(s->ar_tmp, s->o.path, err);
+			free(s->ar_tmp);
+			s->ar_tmp = NULL;
 		}
 	}
 	if (s->report && !s->report_is_stdout) {

@@ -70,10 +70,5 @@ void sink_item_free(struct sink_item *it);
  * characters. Caller frees. */
 char *sink_expand_name(const char *tmpl, const struct sink_item *it);
 
-/* Writes data to path through a temporary file in the same directory and a
- * rename. Returns 0, or -1 with *err set (caller frees). */
-int sink_write_file(const char *path, const void *data, size_t len, char **err);
-/* Removes temporary files still being written (from a signal handler). */
-void sink_abort_temp(void);
 
 #endif

@@ -5,16 +5,95 @@
 #include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
-#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
-#include "options.h"
 #include "util.h"
+
+int url_split(const char *url, struct url_parts *p)
+{
+	memset(p, 0, sizeof *p);
+	const char *sep = strstr(url, "://");
+	if (!sep)
+		return -1;
+	p->scheme = url;
+	p->scheme_len = (size_t)(sep - url);
+	const char *auth = sep + 3;
+	size_t auth_len = strcspn(auth, "/?#");
+	p->rest = auth + auth_len;
+	const char *host = auth;
+	for (const char *q = auth; q < auth + auth_len; q++)
+		if (*q == '@')
+			host = q + 1;
+	if (host > auth) {
+		p->userinfo = auth;
+		p->userinfo_len = (size_t)(host - auth - 1);
+	}
+	const char *end = auth + auth_len, *host_end = end;
+	if (host < end && *host == '[') {
+		const char *rb = memchr(host, ']', (size_t)(end - host));
+		if (!rb)
+			return -1;
+		host_end = rb + 1;
+		if (host_end < end && *host_end != ':')
+			return -1;
+	} else {
+		const char *colon = memchr(host, ':', (size_t)(end - host));
+		if (colon)
+			host_end = colon;
+	}
+	p->host = host;
+	p->host_len = (size_t)(host_end - host);
+	if (host_end < end) {
+		p->has_port = true;
+		p->port = host_end + 1;
+		p->port_len = (size_t)(end - p->port);
+	}
+	return 0;
+}
+
+static bool span_is(const char *s, size_t n, const char *word)
+{
+	return strlen(word) == n && !strncasecmp(s, word, n);
+}
 
 static bool host_char_ok(unsigned char c)
 {
 	return isalnum(c) || c == '-' || c == '.' || c == '_' || c >= 0x80;
+}
+
+static bool host_ok(const char *h, size_t n)
+{
+	if (n && *h == '[') {
+		if (n < 3)
+			return false;
+		for (size_t i = 1; i + 1 < n; i++)
+			if (!isxdigit((unsigned char)h[i]) && h[i] != ':' && h[i] != '.')
+				return false;
+		return true;
+	}
+	if (n == 0 || *h == '.' || *h == '-')
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!host_char_ok((unsigned char)h[i]) || (i + 1 < n && h[i] == '.' && h[i + 1] == '.'))
+			return false;
+	return true;
+}
+
+static bool port_ok(const struct url_parts *u)
+{
+	if (!u->has_port)
+		return true;
+	if (u->port_len == 0 || u->port_len > 5)
+		return false;
+	long v = 0;
+	for (size_t i = 0; i < u->port_len; i++) {
+		if (!isdigit((unsigned char)u->port[i]))
+			return false;
+		v = v * 10 + (u->port[i] - '0');
+	}
+	return v >= 1 && v <= 65535;
 }
 
 char *url_normalise(const char *in, const char **why)
@@ -35,144 +114,61 @@ char *url_normalise(const char *in, const char **why)
 			return NULL;
 		}
 	}
-
-	struct buf out = { 0 };
-	const char *p = in, *end = in + len;
 	const char *sep = strstr(in, "://");
-	if (sep && sep < end) {
-		size_t slen = (size_t)(sep - in);
-		char scheme[16];
-		if (slen == 0 || slen >= sizeof scheme) {
-			*why = "unsupported URL scheme (use http, https or file)";
-			return NULL;
-		}
-		for (size_t i = 0; i < slen; i++)
-			scheme[i] = (char)tolower((unsigned char)in[i]);
-		scheme[slen] = '\0';
-		if (strcmp(scheme, "http") && strcmp(scheme, "https") && strcmp(scheme, "file")) {
-			*why = "unsupported URL scheme (use http, https or file)";
-			return NULL;
-		}
-		buf_appendf(&out, "%s://", scheme);
-		p = sep + 3;
-		if (!strcmp(scheme, "file")) {
-			if (p >= end || *p != '/') {
-				buf_free(&out);
-				*why = "a file URL needs an absolute path (file:///path)";
-				return NULL;
-			}
-			buf_append(&out, p, (size_t)(end - p));
-			return (char *)out.data;
-		}
+	/* A bare host (example.com/path) is an https URL. */
+	char *s = sep && sep < in + len ? xstrndup(in, len) : xasprintf("https://%.*s", (int)len, in);
+	struct url_parts u;
+	char *out = NULL;
+	*why = NULL;
+	if (url_split(s, &u) < 0) {
+		*why = "URL has no valid host name";
+	} else if (span_is(u.scheme, u.scheme_len, "file")) {
+		if (u.host_len || u.has_port || u.userinfo || *u.rest != '/')
+			*why = "a file URL needs an absolute path (file:///path)";
+		else
+			out = xasprintf("file://%s", u.rest);
+	} else if (!span_is(u.scheme, u.scheme_len, "http") &&
+		   !span_is(u.scheme, u.scheme_len, "https")) {
+		*why = "unsupported URL scheme (use http, https or file)";
+	} else if (!host_ok(u.host, u.host_len)) {
+		*why = "URL has no valid host name";
+	} else if (!port_ok(&u)) {
+		*why = "URL has an invalid port";
 	} else {
-		buf_append(&out, "https://", 8);
+		struct buf b = { 0 };
+		for (size_t i = 0; i < u.scheme_len; i++)
+			buf_appendf(&b, "%c", tolower((unsigned char)u.scheme[i]));
+		buf_puts(&b, "://");
+		if (u.userinfo)
+			buf_appendf(&b, "%.*s@", (int)u.userinfo_len, u.userinfo);
+		for (size_t i = 0; i < u.host_len; i++)
+			buf_appendf(&b, "%c", tolower((unsigned char)u.host[i]));
+		if (u.has_port)
+			buf_appendf(&b, ":%.*s", (int)u.port_len, u.port);
+		if (*u.rest != '/')
+			buf_puts(&b, "/");
+		buf_puts(&b, u.rest);
+		out = (char *)b.data;
 	}
-
-	/* authority: [userinfo@]host[:port] */
-	const char *auth_end = p;
-	while (auth_end < end && *auth_end != '/' && *auth_end != '?' && *auth_end != '#')
-		auth_end++;
-	const char *host = p;
-	for (const char *q = p; q < auth_end; q++)
-		if (*q == '@')
-			host = q + 1;
-	if (host > p)
-		buf_append(&out, p, (size_t)(host - p));
-	const char *host_end = auth_end, *port = NULL;
-	if (host < auth_end && *host == '[') {
-		const char *rb = memchr(host, ']', (size_t)(auth_end - host));
-		if (!rb || rb == host + 1)
-			goto bad_host;
-		for (const char *q = host + 1; q < rb; q++)
-			if (!isxdigit((unsigned char)*q) && *q != ':' && *q != '.')
-				goto bad_host;
-		host_end = rb + 1;
-		if (host_end < auth_end) {
-			if (*host_end != ':')
-				goto bad_host;
-			port = host_end + 1;
-		}
-	} else {
-		const char *colon = memchr(host, ':', (size_t)(auth_end - host));
-		if (colon) {
-			host_end = colon;
-			port = colon + 1;
-		}
-		if (host_end == host)
-			goto bad_host;
-		for (const char *q = host; q < host_end; q++)
-			if (!host_char_ok((unsigned char)*q))
-				goto bad_host;
-		if (*host == '.' || *host == '-')
-			goto bad_host;
-		for (const char *q = host; q + 1 < host_end; q++)
-			if (q[0] == '.' && q[1] == '.')
-				goto bad_host;
-	}
-	for (const char *q = host; q < host_end; q++) {
-		char c = (char)tolower((unsigned char)*q);
-		buf_append(&out, &c, 1);
-	}
-	if (port) {
-		if (port == auth_end || auth_end - port > 5)
-			goto bad_port;
-		long v = 0;
-		for (const char *q = port; q < auth_end; q++) {
-			if (!isdigit((unsigned char)*q))
-				goto bad_port;
-			v = v * 10 + (*q - '0');
-		}
-		if (v < 1 || v > 65535)
-			goto bad_port;
-		buf_append(&out, port - 1, (size_t)(auth_end - port + 1));
-	}
-	if (auth_end == end || *auth_end != '/')
-		buf_append(&out, "/", 1);
-	buf_append(&out, auth_end, (size_t)(end - auth_end));
-	return (char *)out.data;
-
-bad_host:
-	buf_free(&out);
-	*why = "URL has no valid host name";
-	return NULL;
-bad_port:
-	buf_free(&out);
-	*why = "URL has an invalid port";
-	return NULL;
-}
-
-static const char *after_scheme(const char *url)
-{
-	const char *s = strstr(url, "://");
-	return s ? s + 3 : NULL;
+	free(s);
+	return out;
 }
 
 char *url_origin(const char *url)
 {
-	if (strncmp(url, "http://", 7) && strncmp(url, "https://", 8))
+	struct url_parts u;
+	if (url_split(url, &u) < 0 ||
+	    (!span_is(u.scheme, u.scheme_len, "http") && !span_is(u.scheme, u.scheme_len, "https")))
 		return NULL;
-	const char *p = after_scheme(url);
-	size_t n = strcspn(p, "/?#");
-	return xasprintf("%.*s%.*s/", (int)(p - url), url, (int)n, p);
+	return xasprintf("%.*s/", (int)(u.rest - url), url);
 }
 
 char *url_host(const char *url)
 {
-	const char *p = after_scheme(url);
-	if (!p || !strncmp(url, "file://", 7))
+	struct url_parts u;
+	if (url_split(url, &u) < 0 || span_is(u.scheme, u.scheme_len, "file"))
 		return xstrdup("");
-	size_t n = strcspn(p, "/?#");
-	const char *at = memchr(p, '@', n);
-	if (at) {
-		n -= (size_t)(at + 1 - p);
-		p = at + 1;
-	}
-	if (*p == '[') {
-		const char *rb = memchr(p, ']', n);
-		return xstrndup(p, rb ? (size_t)(rb - p + 1) : n);
-	}
-	const char *colon = memchr(p, ':', n);
-	return xstrndup(p, colon ? (size_t)(colon - p) : n);
+	return xstrndup(u.host, u.host_len);
 }
 
 static void trim_span(const char **b, const char **e)

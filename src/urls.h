@@ -2,6 +2,30 @@
 #ifndef SAVEPAGE_URLS_H
 #define SAVEPAGE_URLS_H
 
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "util.h"
+
+/* The parts of "scheme://[userinfo@]host[:port][/path][?query][#fragment]"
+ * as spans of the string that was split (nothing is copied). */
+struct url_parts {
+	const char *scheme;
+	size_t scheme_len;
+	const char *userinfo; /* before '@'; userinfo_len 0 when there is none */
+	size_t userinfo_len;
+	const char *host;     /* an IPv6 literal keeps its brackets; empty in file:/// */
+	size_t host_len;
+	bool has_port;        /* a ':' follows the host */
+	const char *port;     /* what follows that ':' */
+	size_t port_len;
+	const char *rest;     /* path, query and fragment to the end ("" if none) */
+};
+
+/* Splits url. Returns 0, or -1 when it has no "scheme://" or an IPv6
+ * literal that is not closed, or is followed by something but a port. */
+int url_split(const char *url, struct url_parts *p);
+
 /* Normalises a URL: trims blanks, lower-cases scheme and host, makes a bare
  * host (example.com) https://example.com/, adds the root path. Accepts
  * http, https and file URLs. Returns a new string (caller frees), or NULL
@@ -24,7 +48,6 @@ int url_read_lines(const char *path, void (*cb)(void *ud, const char *line, int 
 /* Splits a Cookie string "name=value; name2=value2" into pairs with blanks
  * trimmed. Returns the number of pairs, or -1 with *why set (static) when a
  * part is not name=value or holds characters a cookie cannot. */
-struct strlist;
 int cookie_split(const char *s, struct strlist *names, struct strlist *values, const char **why);
 
 #endif

@@ -6,6 +6,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
+#include <signal.h>
+#include <sys/stat.h>
 #include <openssl/evp.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -196,6 +198,172 @@ char *xdg_path(const char *env, const char *home_rel, const char *leaf)
 	if (home && *home)
 		return xasprintf("%s/%s/%s", home, home_rel, leaf);
 	return NULL;
+}
+
+void strlist_add(struct strlist *l, const char *s)
+{
+	l->v = xrealloc(l->v, (l->n + 2) * sizeof *l->v);
+	l->v[l->n++] = xstrdup(s);
+	l->v[l->n] = NULL;
+}
+
+void strlist_free(struct strlist *l)
+{
+	for (size_t i = 0; i < l->n; i++)
+		free(l->v[i]);
+	free(l->v);
+	l->v = NULL;
+	l->n = 0;
+}
+
+int mkdir_p(const char *path, mode_t mode)
+{
+	char *d = xstrdup(path);
+	int rc = 0;
+	for (char *p = d + 1;; p++) {
+		if (*p != '/' && *p)
+			continue;
+		char c = *p;
+		*p = '\0';
+		if (mkdir(d, mode) < 0 && errno != EEXIST) {
+			rc = -1;
+			break;
+		}
+		if (!c)
+			break;
+		*p = c;
+	}
+	int e = errno;
+	free(d);
+	errno = e;
+	return rc;
+}
+
+int mkdir_parents(const char *path, mode_t mode)
+{
+	const char *slash = strrchr(path, '/');
+	if (!slash || slash == path)
+		return 0;
+	char *dir = xstrndup(path, (size_t)(slash - path));
+	int rc = mkdir_p(dir, mode);
+	int e = errno;
+	free(dir);
+	errno = e;
+	return rc;
+}
+
+/* Temporary files being written, for atomic_abort_all(): a few fixed slots
+ * (one per thread that writes at a time is enough), claimed atomically. */
+#define ATOMIC_SLOTS 8
+static char atomic_paths[ATOMIC_SLOTS][4096];
+static volatile sig_atomic_t atomic_used[ATOMIC_SLOTS];
+
+static void atomic_remember(const char *tmp)
+{
+	if (strlen(tmp) >= sizeof atomic_paths[0])
+		return;
+	for (int i = 0; i < ATOMIC_SLOTS; i++) {
+		if (__atomic_exchange_n(&atomic_used[i], 2, __ATOMIC_ACQ_REL) == 0) {
+			strcpy(atomic_paths[i], tmp);
+			__atomic_store_n(&atomic_used[i], 1, __ATOMIC_RELEASE);
+			return;
+		}
+	}
+}
+
+static void atomic_forget(const char *tmp)
+{
+	for (int i = 0; i < ATOMIC_SLOTS; i++) {
+		if (__atomic_load_n(&atomic_used[i], __ATOMIC_ACQUIRE) == 1 &&
+		    !strcmp(atomic_paths[i], tmp)) {
+			atomic_paths[i][0] = '\0';
+			__atomic_store_n(&atomic_used[i], 0, __ATOMIC_RELEASE);
+			return;
+		}
+	}
+}
+
+void atomic_abort_all(void)
+{
+	for (int i = 0; i < ATOMIC_SLOTS; i++)
+		if (atomic_used[i] == 1 && atomic_paths[i][0])
+			unlink(atomic_paths[i]);
+}
+
+int atomic_begin(const char *path, char **tmp, char **err)
+{
+	const char *slash = strrchr(path, '/');
+	char *t = slash ? xasprintf("%.*s/.%s.XXXXXX", (int)(slash - path), path, slash + 1)
+			: xasprintf(".%s.XXXXXX", path);
+	int fd = mkostemp(t, O_CLOEXEC);
+	if (fd < 0) {
+		*err = xasprintf("%s: %s", path, strerror(errno));
+		free(t);
+		return -1;
+	}
+	atomic_remember(t);
+	/* mkstemp makes it 0600; an output is as readable as any new file. */
+	mode_t um = umask(0);
+	umask(um);
+	fchmod(fd, 0666 & ~um);
+	*tmp = t;
+	return fd;
+}
+
+int atomic_commit(const char *tmp, const char *path, char **err)
+{
+	int rc = 0;
+	if (rename(tmp, path) < 0) {
+		*err = xasprintf("%s: %s", path, strerror(errno));
+		unlink(tmp);
+		rc = -1;
+	}
+	atomic_forget(tmp);
+	return rc;
+}
+
+void atomic_cancel(const char *tmp)
+{
+	unlink(tmp);
+	atomic_forget(tmp);
+}
+
+int write_all(int fd, const void *data, size_t len)
+{
+	const unsigned char *p = data;
+	while (len) {
+		ssize_t n = write(fd, p, len);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+int atomic_write(const char *path, const void *data, size_t len, char **err)
+{
+	char *tmp = NULL;
+	int fd = atomic_begin(path, &tmp, err);
+	if (fd < 0)
+		return -1;
+	int rc = write_all(fd, data, len);
+	int e = errno;
+	if (close(fd) < 0 && rc == 0) {
+		rc = -1;
+		e = errno;
+	}
+	if (rc < 0) {
+		*err = xasprintf("%s: %s", path, strerror(e));
+		atomic_cancel(tmp);
+	} else {
+		rc = atomic_commit(tmp, path, err);
+	}
+	free(tmp);
+	return rc;
 }
 
 static int rm_one(const char *path, const struct stat *sb, int flag, struct FTW *ftw)

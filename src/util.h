@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -30,6 +31,14 @@ void buf_puts(struct buf *b, const char *s);
 void buf_reset(struct buf *b);
 void buf_free(struct buf *b);
 
+/* A list of strings; v[n] is NULL, so v can serve as an argv. */
+struct strlist {
+	char **v;
+	size_t n;
+};
+void strlist_add(struct strlist *l, const char *s);
+void strlist_free(struct strlist *l);
+
 /* Trims blanks at both ends in place; returns the first non-blank. */
 char *str_trim(char *s);
 
@@ -42,6 +51,30 @@ int base64_decode(const char *in, size_t inlen, struct buf *out);
 /* An XDG base directory joined with leaf: $ENV/leaf when ENV holds an
  * absolute path, else $HOME/home_rel/leaf. Caller frees; NULL without HOME. */
 char *xdg_path(const char *env, const char *home_rel, const char *leaf);
+
+/* mkdir -p: path and each missing parent, made with mode. 0, or -1 with errno. */
+int mkdir_p(const char *path, mode_t mode);
+/* mkdir -p of the directory that will hold the file at path. */
+int mkdir_parents(const char *path, mode_t mode);
+
+/* Writes all of data to fd, going on after EINTR. 0, or -1 with errno. */
+int write_all(int fd, const void *data, size_t len);
+
+/* Atomic files: written under a temporary name beside path and renamed, so
+ * that nothing half-written is ever seen under the final name. The
+ * temporary names are remembered so that atomic_abort_all() can remove
+ * them from a signal handler. New files are as readable as the umask lets. */
+/* Writes data to path that way. 0, or -1 with *err naming path. */
+int atomic_write(const char *path, const void *data, size_t len, char **err);
+/* For a file written in steps: a descriptor open on *tmp (caller frees),
+ * then atomic_commit() or atomic_cancel(). -1 with *err. */
+int atomic_begin(const char *path, char **tmp, char **err);
+/* Renames tmp to path. 0, or -1 with *err (tmp is removed then). */
+int atomic_commit(const char *tmp, const char *path, char **err);
+/* Removes tmp. */
+void atomic_cancel(const char *tmp);
+/* Removes every temporary file still being written; safe in a signal handler. */
+void atomic_abort_all(void);
 
 /* Remove a directory tree. Returns 0 on success. */
 int rm_rf(const char *path);

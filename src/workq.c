@@ -5,7 +5,6 @@
 #include <pthread.h>
 #include <stdlib.h>
 
-#include "cdp.h"
 #include "util.h"
 
 struct wq_job {
@@ -24,7 +23,8 @@ struct workq {
 	bool stop;
 	int nthreads;
 	pthread_t *threads;
-	struct cdp_loop *wake;
+	void (*wake)(void *ud);
+	void *wake_ud;
 };
 
 static void push(struct wq_job **head, struct wq_job **tail, struct wq_job *j)
@@ -57,19 +57,20 @@ static void *worker(void *p)
 		push(&wq->done_head, &wq->done_tail, j);
 		pthread_cond_broadcast(&wq->cv_done);
 		if (wq->wake)
-			cdp_loop_wake(wq->wake);
+			wq->wake(wq->wake_ud);
 	}
 	pthread_mutex_unlock(&wq->mu);
 	return NULL;
 }
 
-struct workq *workq_new(int threads, struct cdp_loop *wake)
+struct workq *workq_new(int threads, void (*wake)(void *ud), void *wake_ud)
 {
 	struct workq *wq = xcalloc(1, sizeof *wq);
 	pthread_mutex_init(&wq->mu, NULL);
 	pthread_cond_init(&wq->cv_work, NULL);
 	pthread_cond_init(&wq->cv_done, NULL);
 	wq->wake = wake;
+	wq->wake_ud = wake_ud;
 	wq->threads = xcalloc((size_t)threads, sizeof *wq->threads);
 	for (int i = 0; i < threads; i++)
 		if (pthread_create(&wq->threads[i], NULL, worker, wq) == 0)

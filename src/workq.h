@@ -1,6 +1,6 @@
 /* workq: work that blocks (image decoding and encoding, disk and archive
  * writes) runs on worker threads so the event loop never stalls. A job's
- * work() runs on a worker; its done() runs later on the loop's thread, from
+ * work() runs on a worker; its done() runs later on the owner's thread, from
  * workq_poll(). Jobs on a queue with one thread run in submission order. */
 #ifndef SAVEPAGE_WORKQ_H
 #define SAVEPAGE_WORKQ_H
@@ -8,14 +8,14 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-struct cdp_loop;
 struct workq;
 
 typedef void (*workq_fn)(void *arg);
 
-/* wake (may be NULL) is woken when a job finishes, so a loop blocked in
- * poll() returns and calls workq_poll(). */
-struct workq *workq_new(int threads, struct cdp_loop *wake);
+/* wake (may be NULL) is called on the worker thread each time a job
+ * finishes, so that whoever owns the queue learns to call workq_poll()
+ * (an event loop: by waking it). */
+struct workq *workq_new(int threads, void (*wake)(void *ud), void *wake_ud);
 /* Finishes every queued job (running their done() callbacks), then joins
  * the threads and frees. NULL is a no-op. */
 void workq_free(struct workq *wq);

@@ -56,7 +56,7 @@ expect_rc 0
 check "the cookie is in no cache file" sh -c "! grep -r -q topsecret42 '$C'"
 "$SAVEPAGE" cache list >"$T/list" 2>&1
 check "nor in the listing" sh -c "! grep -q topsecret42 '$T/list'"
-check "the listing shows the URL and options" grep -q "page/one  w=1440 h=900" "$T/list"
+check "the listing shows the URL and options" grep -q "page/one  width=1440 height=900" "$T/list"
 
 # A damaged entry (a crash, a full disk) is never served.
 sp -o "$T/g.jpg" "$BASE/page/damaged"

@@ -27,31 +27,31 @@ int main(void)
 	settings_init(&s);
 
 	CHECK(parse(&s, (const char *[]){ "example.org", NULL }) == OPT_RUN);
-	CHECK(s.width == 1440 && s.height == 900 && !s.fullpage && s.quality == 80);
-	CHECK(s.format == IMAGE_JPEG && s.timeout == 30 && s.delay == 0);
+	CHECK(s.render.width == 1440 && s.render.height == 900 && !s.render.fullpage && s.render.quality == 80);
+	CHECK(s.render.format == IMAGE_JPEG && s.render.timeout == 30 && s.render.delay == 0);
 	CHECK(s.urls.n == 1 && !strcmp(s.urls.v[0], "example.org"));
 
 	CHECK(parse(&s, (const char *[]){ "-W", "800", "-H600", "-F", "-d", "1.5", "-q", "70", "-A",
 					   "UA", "-L", "de-DE", "-b", "a=1", "u1", "u2", NULL }) == OPT_RUN);
-	CHECK(s.width == 800 && s.height == 600 && s.fullpage && s.delay == 1.5 && s.quality == 70);
-	CHECK_STR(s.user_agent, "UA");
-	CHECK_STR(s.accept_language, "de-DE");
-	CHECK_STR(s.cookie, "a=1");
+	CHECK(s.render.width == 800 && s.render.height == 600 && s.render.fullpage && s.render.delay == 1.5 && s.render.quality == 70);
+	CHECK_STR(s.render.user_agent, "UA");
+	CHECK_STR(s.render.accept_language, "de-DE");
+	CHECK_STR(s.render.cookie, "a=1");
 	CHECK(s.urls.n == 2);
 
 	/* API spellings, flags after URLs, --opt=value. */
 	CHECK(parse(&s, (const char *[]){ "u", "--user_agent=X", "--accept_language", "fr",
 					   "--width=1000", NULL }) == OPT_RUN);
-	CHECK_STR(s.user_agent, "X");
-	CHECK_STR(s.accept_language, "fr");
-	CHECK(s.width == 1000);
+	CHECK_STR(s.render.user_agent, "X");
+	CHECK_STR(s.render.accept_language, "fr");
+	CHECK(s.render.width == 1000);
 
 	/* The format: from the extension unless --format says. */
-	CHECK(parse(&s, (const char *[]){ "-o", "x.png", "u", NULL }) == OPT_RUN && s.format == IMAGE_PNG);
-	CHECK(parse(&s, (const char *[]){ "-o", "x.jpeg", "u", NULL }) == OPT_RUN && s.format == IMAGE_JPEG);
+	CHECK(parse(&s, (const char *[]){ "-o", "x.png", "u", NULL }) == OPT_RUN && s.render.format == IMAGE_PNG);
+	CHECK(parse(&s, (const char *[]){ "-o", "x.jpeg", "u", NULL }) == OPT_RUN && s.render.format == IMAGE_JPEG);
 	CHECK(parse(&s, (const char *[]){ "-f", "jpeg", "-o", "x.png", "u", NULL }) == OPT_RUN &&
-	      s.format == IMAGE_JPEG);
-	CHECK(parse(&s, (const char *[]){ "-o", "-", "u", NULL }) == OPT_RUN && s.format == IMAGE_JPEG);
+	      s.render.format == IMAGE_JPEG);
+	CHECK(parse(&s, (const char *[]){ "-o", "-", "u", NULL }) == OPT_RUN && s.render.format == IMAGE_JPEG);
 
 	/* Usage errors. */
 	CHECK(parse(&s, (const char *[]){ NULL }) == OPT_USAGE);
@@ -86,9 +86,9 @@ int main(void)
 	fputs("# comment\n\nwidth = 1024\nuser_agent = Cfg/1\nfullpage = yes\nquality=55\n", f);
 	fclose(f);
 	CHECK(parse(&s, (const char *[]){ "u", NULL }) == OPT_RUN);
-	CHECK(s.width == 1024 && s.fullpage && s.quality == 55);
-	CHECK_STR(s.user_agent, "Cfg/1");
-	CHECK(parse(&s, (const char *[]){ "-W", "500", "u", NULL }) == OPT_RUN && s.width == 500);
+	CHECK(s.render.width == 1024 && s.render.fullpage && s.render.quality == 55);
+	CHECK_STR(s.render.user_agent, "Cfg/1");
+	CHECK(parse(&s, (const char *[]){ "-W", "500", "u", NULL }) == OPT_RUN && s.render.width == 500);
 	f = fopen(path, "w");
 	fputs("output = /tmp/x.png\n", f); /* per-run, not a setting */
 	fclose(f);

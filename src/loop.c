@@ -1,0 +1,293 @@
+#include "config.h"
+
+#include "loop.h"
+
+#include <fcntl.h>
+#include <libwebsockets.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "util.h"
+
+struct loop {
+	struct lws_context *ctx;
+	struct lws_vhost *vhost;
+	bool kicked; /* a wake-up is pending for this service */
+};
+
+struct loop_timer {
+	lws_sorted_usec_list_t sul;
+	struct loop *loop;
+	void (*fn)(void *ud);
+	void *ud;
+	bool armed;
+};
+
+/* A watched descriptor. libwebsockets closes what it watches, so it is
+ * given a duplicate of the caller's descriptor to poll and close. */
+struct loop_fd {
+	struct loop_handler h; /* first: the wsi's user data */
+	struct loop *loop;
+	struct lws *wsi;       /* NULL once libwebsockets closed it */
+	int fd;                /* the caller's */
+	bool read, write;
+	loop_fd_fn fn;
+	void *ud;
+	int in_callback;       /* fn is running: a free waits for it to return */
+	bool freed;
+	struct loop_timer *rearm; /* asks for writability again after a callback */
+};
+
+const char loop_protocol_name[] = "savepage";
+
+/* lws 4.1 runs due timers at the start of lws_service() and then still
+ * blocks in poll() until the next event: after any callback of ours ran,
+ * wake the poll once so that loop_run_once() returns and the caller sees
+ * what the callback changed. */
+static void loop_kick(struct loop *loop)
+{
+	if (!loop->kicked) {
+		loop->kicked = true;
+		lws_cancel_service(loop->ctx);
+	}
+}
+
+/* Reasons that only manage lws's own poll set: nothing of ours happened. */
+static bool reason_is_bookkeeping(enum lws_callback_reasons r)
+{
+	return r == LWS_CALLBACK_LOCK_POLL || r == LWS_CALLBACK_UNLOCK_POLL ||
+	       r == LWS_CALLBACK_ADD_POLL_FD || r == LWS_CALLBACK_DEL_POLL_FD ||
+	       r == LWS_CALLBACK_CHANGE_MODE_POLL_FD || r == LWS_CALLBACK_GET_THREAD_ID ||
+	       r == LWS_CALLBACK_EVENT_WAIT_CANCELLED;
+}
+
+static int loop_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
+			 size_t len)
+{
+	struct loop_handler *h = user;
+	if (!h || !h->fn)
+		return 0;
+	if (!reason_is_bookkeeping(reason))
+		loop_kick(lws_context_user(lws_get_context(wsi)));
+	return h->fn(wsi, (int)reason, user, in, len);
+}
+
+static const struct lws_protocols loop_protocols[] = {
+	{ loop_protocol_name, loop_callback, 0, 1 << 20, 0, NULL, 0 },
+	{ NULL, NULL, 0, 0, 0, NULL, 0 },
+};
+
+static void lws_log_to_ours(int level, const char *line)
+{
+	(void)level;
+	size_t n = strlen(line);
+	while (n && line[n - 1] == '\n')
+		n--;
+	log_debug("lws: %.*s", (int)n, line);
+}
+
+struct loop *loop_new(void)
+{
+	lws_set_log_level(log_get_level() >= LOG_DEBUG ? LLL_ERR | LLL_WARN : 0, lws_log_to_ours);
+	struct loop *loop = xcalloc(1, sizeof *loop);
+	struct lws_context_creation_info info;
+	memset(&info, 0, sizeof info);
+	info.port = CONTEXT_PORT_NO_LISTEN;
+	info.protocols = loop_protocols;
+	info.gid = (gid_t)-1;
+	info.uid = (uid_t)-1;
+	info.fd_limit_per_thread = 1024;
+	info.options = LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
+	info.user = loop;
+	loop->ctx = lws_create_context(&info);
+	if (!loop->ctx) {
+		free(loop);
+		return NULL;
+	}
+	loop->vhost = lws_get_vhost_by_name(loop->ctx, "default");
+	return loop;
+}
+
+void loop_free(struct loop *loop)
+{
+	if (!loop)
+		return;
+	lws_context_destroy(loop->ctx);
+	free(loop);
+}
+
+void loop_run_once(struct loop *loop)
+{
+	loop->kicked = false;
+	lws_service(loop->ctx, 0);
+}
+
+void loop_wake(struct loop *loop)
+{
+	if (loop)
+		lws_cancel_service(loop->ctx);
+}
+
+struct lws_context *loop_lws_context(struct loop *loop)
+{
+	return loop->ctx;
+}
+
+/* ---- timers ---- */
+
+static void timer_fire(lws_sorted_usec_list_t *sul)
+{
+	struct loop_timer *t = lws_container_of(sul, struct loop_timer, sul);
+	t->armed = false;
+	loop_kick(t->loop);
+	t->fn(t->ud);
+}
+
+struct loop_timer *loop_timer_new(struct loop *loop, void (*fn)(void *ud), void *ud)
+{
+	struct loop_timer *t = xcalloc(1, sizeof *t);
+	t->loop = loop;
+	t->fn = fn;
+	t->ud = ud;
+	return t;
+}
+
+void loop_timer_start(struct loop_timer *t, int64_t ms)
+{
+	if (t->armed)
+		lws_sul_cancel(&t->sul);
+	t->armed = true;
+	/* lws takes 0 as "not scheduled": the soonest is a microsecond. */
+	lws_sul_schedule(t->loop->ctx, 0, &t->sul, timer_fire,
+			 ms > 0 ? (lws_usec_t)ms * 1000 : 1);
+}
+
+void loop_timer_stop(struct loop_timer *t)
+{
+	if (t->armed)
+		lws_sul_cancel(&t->sul);
+	t->armed = false;
+}
+
+bool loop_timer_armed(const struct loop_timer *t)
+{
+	return t->armed;
+}
+
+void loop_timer_free(struct loop_timer *t)
+{
+	if (!t)
+		return;
+	loop_timer_stop(t);
+	free(t);
+}
+
+/* ---- watched descriptors ---- */
+
+static void fd_release(struct loop_fd *w)
+{
+	if (w->wsi) {
+		/* Detached now, closed (with its duplicate) on the next service. */
+		lws_set_wsi_user(w->wsi, NULL);
+		lws_set_timeout(w->wsi, PENDING_TIMEOUT_CLOSE_SEND, LWS_TO_KILL_ASYNC);
+	}
+	loop_timer_free(w->rearm);
+	free(w);
+}
+
+static void fd_call(struct loop_fd *w, bool readable, bool writable)
+{
+	w->in_callback++;
+	w->fn(w->ud, w->fd, readable, writable);
+	w->in_callback--;
+}
+
+/* lws drops POLLOUT after each writable callback: ask again from the loop. */
+static void fd_rearm(void *ud)
+{
+	struct loop_fd *w = ud;
+	if (w->wsi && w->write)
+		lws_callback_on_writable(w->wsi);
+}
+
+static int fd_callback(struct lws *wsi, int reason, void *user, void *in, size_t len)
+{
+	struct loop_fd *w = user;
+	(void)in;
+	(void)len;
+	switch (reason) {
+	case LWS_CALLBACK_RAW_RX_FILE:
+		fd_call(w, true, false);
+		break;
+	case LWS_CALLBACK_RAW_WRITEABLE_FILE:
+		fd_call(w, false, true);
+		if (!w->freed && w->write)
+			loop_timer_start(w->rearm, 0);
+		break;
+	case LWS_CALLBACK_RAW_CLOSE_FILE:
+		/* Closed by lws itself (a hang-up): whoever reads learns of it. */
+		lws_set_wsi_user(wsi, NULL); /* nothing of ours in its last callbacks */
+		w->wsi = NULL;
+		if (!w->freed)
+			fd_call(w, true, w->write);
+		break;
+	default:
+		break;
+	}
+	if (w->freed && !w->in_callback)
+		fd_release(w);
+	return 0;
+}
+
+struct loop_fd *loop_fd_watch(struct loop *loop, int fd, bool read, bool write, loop_fd_fn fn,
+			      void *ud)
+{
+	int dup_fd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+	if (dup_fd < 0)
+		return NULL;
+	lws_sock_file_fd_type desc;
+	desc.filefd = dup_fd;
+	struct lws *wsi = lws_adopt_descriptor_vhost(loop->vhost, LWS_ADOPT_RAW_FILE_DESC, desc,
+						     loop_protocol_name, NULL);
+	if (!wsi) {
+		close(dup_fd);
+		return NULL;
+	}
+	struct loop_fd *w = xcalloc(1, sizeof *w);
+	w->h.fn = fd_callback;
+	w->loop = loop;
+	w->wsi = wsi;
+	w->fd = fd;
+	w->fn = fn;
+	w->ud = ud;
+	w->read = true; /* lws polls a new descriptor for reading */
+	w->rearm = loop_timer_new(loop, fd_rearm, w);
+	lws_set_wsi_user(wsi, w);
+	loop_fd_want(w, read, write);
+	return w;
+}
+
+void loop_fd_want(struct loop_fd *w, bool read, bool write)
+{
+	if (w->wsi && read != w->read)
+		lws_rx_flow_control(w->wsi, read ? 1 : 0);
+	w->read = read;
+	w->write = write;
+	if (w->wsi && write)
+		lws_callback_on_writable(w->wsi);
+	else
+		loop_timer_stop(w->rearm);
+}
+
+void loop_fd_free(struct loop_fd *w)
+{
+	if (!w)
+		return;
+	if (w->in_callback) {
+		w->freed = true; /* released when its callback returns */
+		return;
+	}
+	fd_release(w);
+}

@@ -1,0 +1,154 @@
+#include "config.h"
+
+#include "render.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define F(field) offsetof(struct render, field)
+
+static bool quality_set(const struct render *r)
+{
+	return r->format == IMAGE_JPEG;
+}
+
+static bool refresh_set(const struct render *r)
+{
+	return r->refresh_given;
+}
+
+static bool maxage_set(const struct render *r)
+{
+	return r->maxage >= 0;
+}
+
+const struct render_field render_fields[] = {
+	{ "width", RT_INT, F(width), RF_PIXELS | RF_API | RF_ALWAYS, NULL },
+	{ "height", RT_INT, F(height), RF_PIXELS | RF_API | RF_ALWAYS, NULL },
+	{ "fullpage", RT_BOOL, F(fullpage), RF_PIXELS | RF_API, NULL },
+	{ "thumb_width", RT_INT, F(thumb_width), RF_PIXELS | RF_API, NULL },
+	{ "delay", RT_SECONDS, F(delay), RF_PIXELS | RF_API, NULL },
+	{ "nocookie", RT_BOOL, F(nocookie), RF_PIXELS | RF_API, NULL },
+	{ "noads", RT_BOOL, F(noads), RF_PIXELS | RF_API, NULL },
+	{ "format", RT_FORMAT, F(format), RF_PIXELS | RF_API | RF_ALWAYS, NULL },
+	{ "quality", RT_INT, F(quality), RF_PIXELS, quality_set },
+	{ "refresh", RT_LONG, F(refresh), RF_API, refresh_set },
+	{ "user_agent", RT_STRING, F(user_agent), RF_PIXELS | RF_API, NULL },
+	{ "accept_language", RT_STRING, F(accept_language), RF_PIXELS | RF_API, NULL },
+	{ "maxage", RT_LONG, F(maxage), RF_API, maxage_set },
+	{ "cookie", RT_STRING, F(cookie), RF_PIXELS | RF_API | RF_SECRET | RF_POST_ONLY, NULL },
+	{ "timeout", RT_SECONDS, F(timeout), 0, NULL },
+	{ "fail_on_http_error", RT_BOOL, F(fail_on_http_error), 0, NULL },
+	{ "lists", RT_STRING, F(lists), RF_PIXELS, NULL },
+	{ "via", RT_STRING, F(via), RF_PIXELS, NULL },
+};
+const size_t render_nfields = ARRAY_LEN(render_fields);
+
+void render_init(struct render *r)
+{
+	memset(r, 0, sizeof *r);
+	r->width = 1440;
+	r->height = 900;
+	r->format = IMAGE_JPEG;
+	r->quality = 80;
+	r->timeout = 30;
+	r->refresh = 86400;
+	r->maxage = -1;
+}
+
+void render_free(struct render *r)
+{
+	for (size_t i = 0; i < render_nfields; i++) {
+		if (render_fields[i].type == RT_STRING) {
+			char **p = (char **)((char *)r + render_fields[i].offset);
+			free(*p);
+			*p = NULL;
+		}
+	}
+	strlist_free(&r->blocklists);
+}
+
+#define AT(r, f, type) (*(const type *)((const char *)(r) + (f)->offset))
+
+bool render_field_set(const struct render *r, const struct render_field *f)
+{
+	if (f->flags & RF_ALWAYS)
+		return true;
+	if (f->is_set)
+		return f->is_set(r);
+	switch (f->type) {
+	case RT_BOOL: return AT(r, f, bool);
+	case RT_INT: return AT(r, f, int) != 0;
+	case RT_LONG: return AT(r, f, long) != 0;
+	case RT_SECONDS: return AT(r, f, double) > 0;
+	case RT_STRING: return AT(r, f, char *) != NULL;
+	case RT_FORMAT: return true;
+	}
+	return false;
+}
+
+const char *render_value(const struct render *r, const struct render_field *f, char tmp[64])
+{
+	switch (f->type) {
+	case RT_BOOL: return AT(r, f, bool) ? "true" : "false";
+	case RT_INT: snprintf(tmp, 64, "%d", AT(r, f, int)); return tmp;
+	case RT_LONG: snprintf(tmp, 64, "%ld", AT(r, f, long)); return tmp;
+	case RT_SECONDS: snprintf(tmp, 64, "%g", AT(r, f, double)); return tmp;
+	case RT_STRING: return AT(r, f, char *) ? AT(r, f, char *) : "";
+	case RT_FORMAT: return image_format_name(AT(r, f, enum image_format));
+	}
+	return "";
+}
+
+void render_key_text(const struct render *r, char **key, char **shown)
+{
+	struct buf k = { 0 }, s = { 0 };
+	buf_puts(&k, "");
+	buf_puts(&s, "");
+	for (size_t i = 0; i < render_nfields; i++) {
+		const struct render_field *f = &render_fields[i];
+		if (!(f->flags & RF_PIXELS) || !render_field_set(r, f))
+			continue;
+		char tmp[64];
+		const char *v = render_value(r, f, tmp);
+		buf_appendf(&k, "%s%s=%s", k.len ? " " : "", f->name, v);
+		if (f->flags & RF_SECRET) {
+			char h[65];
+			sha256_hex(v, strlen(v), h);
+			buf_appendf(&s, "%s%s=sha256:%.12s", s.len ? " " : "", f->name, h);
+		} else {
+			buf_appendf(&s, "%s%s=%s", s.len ? " " : "", f->name, v);
+		}
+	}
+	*key = (char *)k.data;
+	*shown = (char *)s.data;
+}
+
+void render_api_params(const struct render *r, bool post,
+		       void (*add)(void *ud, const char *name, const char *value), void *ud)
+{
+	for (size_t i = 0; i < render_nfields; i++) {
+		const struct render_field *f = &render_fields[i];
+		if (!(f->flags & RF_API) || !render_field_set(r, f) ||
+		    (!post && (f->flags & RF_POST_ONLY)))
+			continue;
+		char tmp[64];
+		add(ud, f->name, render_value(r, f, tmp));
+	}
+}
+
+int render_timeout_ms(const struct render *r)
+{
+	return (int)(r->timeout * 1000 + 0.5);
+}
+
+int render_delay_ms(const struct render *r)
+{
+	return (int)(r->delay * 1000 + 0.5);
+}
+
+int render_image_width(const struct render *r)
+{
+	return r->thumb_width ? r->thumb_width : r->width;
+}

@@ -1,0 +1,110 @@
+/* render: one description of how a URL is rendered, built once from the
+ * settings, and the table of its fields. Everything that turns a render
+ * into something else derives from the table: the cache key (the fields
+ * that change the pixels), the hosted API's form (the fields it takes,
+ * under its names), and what a report says an image was made with. The
+ * browser engine reads the struct itself. Adding a render option means:
+ * its row in the option table (options.c), its field here with its row in
+ * render_fields (render.c), and the code that applies it in the browser. */
+#ifndef SAVEPAGE_RENDER_H
+#define SAVEPAGE_RENDER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <time.h>
+
+#include "image.h"
+#include "util.h"
+
+struct render {
+	int width, height;       /* the viewport, CSS pixels */
+	bool fullpage;
+	int thumb_width;         /* 0: full size */
+	double delay;            /* seconds after load */
+	bool nocookie;
+	bool noads;
+	struct strlist blocklists; /* --blocklist files, read with --noads */
+	enum image_format format;
+	int quality;             /* JPEG */
+	char *user_agent;        /* NULL: the browser's own */
+	char *accept_language;   /* NULL: the browser's own */
+	char *cookie;            /* NULL: none */
+	double timeout;          /* seconds for load + delay + capture */
+	bool fail_on_http_error; /* a page answering 4xx/5xx is a failure */
+	long refresh;            /* re-render when the copy is older (s); -1 now */
+	bool refresh_given;      /* --refresh given: the API is told */
+	long maxage;             /* the API's Cache-Control max-age; -1 not sent */
+	/* Set by the run, not by options: what renders it. */
+	char *lists;             /* --noads: the identity of the lists read */
+	char *via;               /* the hosted API ("api:" and its address's digest) */
+};
+
+enum render_type { RT_BOOL, RT_INT, RT_LONG, RT_SECONDS, RT_STRING, RT_FORMAT };
+
+enum {
+	RF_PIXELS = 1,    /* changes the image: part of the cache key */
+	RF_API = 2,       /* sent to the hosted API under its name */
+	RF_SECRET = 4,    /* shown only as a digest (cache metadata, reports) */
+	RF_POST_ONLY = 8, /* the API takes it in a POST body only */
+	RF_ALWAYS = 16,   /* written even when it has its default value */
+};
+
+struct render_field {
+	const char *name; /* the API's name; savepage's own for what the API lacks */
+	enum render_type type;
+	size_t offset;
+	unsigned flags;
+	/* Whether it is set (NULL: by type: true, non-zero, non-NULL). */
+	bool (*is_set)(const struct render *r);
+};
+
+extern const struct render_field render_fields[];
+extern const size_t render_nfields;
+
+void render_init(struct render *r);
+void render_free(struct render *r);
+
+/* The field's value as text (into tmp, or the string itself). */
+const char *render_value(const struct render *r, const struct render_field *f, char tmp[64]);
+/* Whether the field is to be written (set, or RF_ALWAYS). */
+bool render_field_set(const struct render *r, const struct render_field *f);
+
+/* The cache-key text: every pixel-changing field that is set, as
+ * "name=value" separated by blanks. shown is the same with secrets as
+ * digests. Both for the caller to free. */
+void render_key_text(const struct render *r, char **key, char **shown);
+
+/* Calls add(ud, name, value) for every field the hosted API takes that is
+ * set; post says the request is a POST (else POST-only fields are left
+ * out). */
+void render_api_params(const struct render *r, bool post,
+		       void (*add)(void *ud, const char *name, const char *value), void *ud);
+
+/* SavePage error codes used by savepage itself. */
+enum { RENDER_OK = 0, RENDER_E_URL = 462, RENDER_E_RENDER = 490 };
+
+/* What came of rendering one URL, by the browser or the hosted API. */
+struct render_result {
+	int code;          /* RENDER_OK or a SavePage error code */
+	char *message;     /* set when code != 0 */
+	bool transient;    /* a failure worth retrying (timeout, crash, lost browser) */
+	int http_status;   /* of the main document; 0 if unknown (file: URLs) */
+	bool load_timed_out; /* `load` never fired: shot as the page stood */
+	bool cut;          /* a full page taller than IMAGE_MAX_DIM was cut */
+	/* the hosted API (api.c) */
+	bool not_modified; /* 304: the cached copy is still the API's image */
+	bool fatal;        /* the API refuses the whole batch (bad key, plan limit) */
+	bool unreachable;  /* the API could not be reached */
+	struct buf image;  /* the encoded image */
+	int width, height;
+	double seconds;
+	time_t rendered_at; /* wall-clock time of the shot */
+};
+
+/* Helpers for the engine. */
+int render_timeout_ms(const struct render *r);
+int render_delay_ms(const struct render *r);
+/* The width of the image the render makes. */
+int render_image_width(const struct render *r);
+
+#endif

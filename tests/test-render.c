@@ -1,0 +1,113 @@
+/* The render description and its table: the cache key holds exactly the
+ * fields that change the pixels (each one of them changes it), the hosted
+ * API's form holds exactly the fields the API takes, under its names, and
+ * secrets are shown only as digests. */
+#include "config.h"
+
+#include <stdlib.h>
+
+#include "render.h"
+#include "unit.h"
+
+struct form {
+	struct buf b;
+};
+
+static void add(void *ud, const char *name, const char *value)
+{
+	struct form *f = ud;
+	buf_appendf(&f->b, "%s%s=%s", f->b.len ? "&" : "", name, value);
+}
+
+static char *form(const struct render *r, bool post)
+{
+	struct form f = { { 0 } };
+	buf_puts(&f.b, "");
+	render_api_params(r, post, add, &f);
+	return (char *)f.b.data;
+}
+
+/* Changes field f of r away from its default. */
+static void poke(struct render *r, const struct render_field *f)
+{
+	void *p = (char *)r + f->offset;
+	switch (f->type) {
+	case RT_BOOL: *(bool *)p = !*(bool *)p; break;
+	case RT_INT: *(int *)p += 7; break;
+	case RT_LONG: *(long *)p += 7; break;
+	case RT_SECONDS: *(double *)p += 1.5; break;
+	case RT_STRING: free(*(char **)p); *(char **)p = xstrdup("poked"); break;
+	case RT_FORMAT: *(enum image_format *)p = IMAGE_PNG; break;
+	}
+}
+
+int main(void)
+{
+	struct render r;
+	render_init(&r);
+	char *key, *shown;
+	render_key_text(&r, &key, &shown);
+	CHECK_STR(key, "width=1440 height=900 format=jpeg quality=80");
+	CHECK_STR(shown, key);
+	free(key);
+	free(shown);
+	char *f = form(&r, true);
+	CHECK_STR(f, "width=1440&height=900&format=jpeg");
+	free(f);
+
+	/* Every field that changes the pixels changes the key; no other does. */
+	for (size_t i = 0; i < render_nfields; i++) {
+		struct render a;
+		render_init(&a);
+		char *k0, *s0, *k1, *s1;
+		render_key_text(&a, &k0, &s0);
+		poke(&a, &render_fields[i]);
+		render_key_text(&a, &k1, &s1);
+		bool changed = strcmp(k0, k1) != 0;
+		if (changed != !!(render_fields[i].flags & RF_PIXELS))
+			printf("field %s: key %s when poked\n", render_fields[i].name,
+			       changed ? "changed" : "did not change");
+		CHECK(changed == !!(render_fields[i].flags & RF_PIXELS));
+		free(k0);
+		free(s0);
+		free(k1);
+		free(s1);
+		render_free(&a);
+	}
+
+	/* A PNG has no quality; a secret is a digest in what is shown. */
+	r.format = IMAGE_PNG;
+	r.cookie = xstrdup("sid=s3cret");
+	r.user_agent = xstrdup("UA/1");
+	r.fullpage = true;
+	r.thumb_width = 400;
+	r.delay = 1.5;
+	render_key_text(&r, &key, &shown);
+	CHECK_STR(key, "width=1440 height=900 fullpage=true thumb_width=400 delay=1.5 format=png "
+		       "user_agent=UA/1 cookie=sid=s3cret");
+	CHECK(strstr(shown, "cookie=sha256:") && !strstr(shown, "s3cret"));
+	free(key);
+	free(shown);
+
+	/* The API's names; cookie only in a POST; refresh only when given; maxage
+	 * only when set; quality, timeout and savepage's own fields never. */
+	f = form(&r, true);
+	CHECK_STR(f, "width=1440&height=900&fullpage=true&thumb_width=400&delay=1.5&format=png&"
+		     "user_agent=UA/1&cookie=sid=s3cret");
+	free(f);
+	r.refresh = -1;
+	r.refresh_given = true;
+	r.maxage = 3600;
+	r.lists = xstrdup("abc");
+	r.via = xstrdup("api:x");
+	r.nocookie = true;
+	r.noads = true;
+	f = form(&r, false);
+	CHECK_STR(f, "width=1440&height=900&fullpage=true&thumb_width=400&delay=1.5&nocookie=true&"
+		     "noads=true&format=png&refresh=-1&user_agent=UA/1&maxage=3600");
+	free(f);
+	CHECK(render_image_width(&r) == 400);
+	CHECK(render_timeout_ms(&r) == 30000 && render_delay_ms(&r) == 1500);
+	render_free(&r);
+	return unit_done();
+}
