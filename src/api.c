@@ -123,26 +123,82 @@ static void req_fail(struct api_req *r, int code, bool transient, const char *fm
 	r->state = RQ_DONE;
 }
 
-/* The JSON error body's message, or a short printable excerpt of the body. */
-static char *error_text(const struct buf *body)
+/* The errors the API documents, by their messages (savepage-api.md): its
+ * documented answer to a failure is HTTP 422 with the message alone. */
+static const struct {
+	int code;
+	const char *message;
+} api_errors[] = {
+	{ 461, "Cannot verify the API Key" },
+	{ 462, "Invalid or blank URL sent" },
+	{ 471, "Invalid security hash, access denied" },
+	{ 472, "IP restricted, access denied" },
+	{ 473, "Origin restricted, access denied" },
+	{ 474, "Too many requests from the same IP address" },
+	{ 481, "All workers are busy, please try again later" },
+	{ 482, "Too many requests, limit exceeded for this plan" },
+	{ 483, "Too many screenshots, limit exceeded for this plan" },
+	{ 490, "Rendering error, cannot generate screenshot" },
+	{ 491, "Cache error, cannot fetch the cached image" },
+};
+
+/* The code a message stands for, compared without case, blanks around it
+ * or a final period; 0 for a message the API does not document. */
+static int code_of_message(const char *m)
 {
-	if (body->len) {
-		cJSON *j = cJSON_ParseWithLength((const char *)body->data, body->len);
-		const cJSON *e = cJSON_GetObjectItemCaseSensitive(j, "error");
-		if (cJSON_IsString(e) && e->valuestring[0]) {
-			char *m = xstrdup(e->valuestring);
-			cJSON_Delete(j);
-			return m;
-		}
-		cJSON_Delete(j);
-	}
+	while (*m == ' ' || *m == '\t' || *m == '\n' || *m == '\r')
+		m++;
+	size_t n = strlen(m);
+	while (n && (m[n - 1] == ' ' || m[n - 1] == '\t' || m[n - 1] == '\n' || m[n - 1] == '\r'))
+		n--;
+	if (n && m[n - 1] == '.')
+		n--;
+	for (size_t i = 0; i < ARRAY_LEN(api_errors); i++)
+		if (strlen(api_errors[i].message) == n && !strncasecmp(m, api_errors[i].message, n))
+			return api_errors[i].code;
+	return 0;
+}
+
+/* A short printable excerpt of a body that is not the API's JSON. */
+static char *excerpt(const void *body, size_t len)
+{
+	const unsigned char *d = body;
 	struct buf m = { 0 };
 	buf_puts(&m, "");
-	for (size_t i = 0; i < body->len && m.len < 80; i++) {
-		unsigned char c = body->data[i];
-		buf_append(&m, c >= 32 && c < 127 ? (const char *)&body->data[i] : " ", 1);
-	}
+	for (size_t i = 0; i < len && m.len < 80; i++)
+		buf_append(&m, d[i] >= 32 && d[i] < 127 ? (const char *)&d[i] : " ", 1);
 	return (char *)m.data;
+}
+
+int api_error_code(long status, const void *body, size_t len, char **message)
+{
+	cJSON *j = len ? cJSON_ParseWithLength(body, len) : NULL;
+	const cJSON *e = cJSON_GetObjectItemCaseSensitive(j, "error");
+	const cJSON *c = cJSON_GetObjectItemCaseSensitive(j, "code");
+	const char *msg = cJSON_IsString(e) && e->valuestring[0] ? e->valuestring : NULL;
+	const cJSON *list = cJSON_IsArray(e) ? e : NULL, *it;
+	cJSON_ArrayForEach(it, list) {
+		if (!cJSON_IsString(it) || !it->valuestring[0])
+			continue;
+		if (!msg)
+			msg = it->valuestring; /* the first, unless a documented one follows */
+		if (code_of_message(it->valuestring)) {
+			msg = it->valuestring;
+			break;
+		}
+	}
+	int code;
+	if (cJSON_IsNumber(c) && c->valuedouble >= 400 && c->valuedouble < 600)
+		code = c->valueint;
+	else if (status >= 460 && status < 500)
+		code = (int)status;
+	else if (msg && code_of_message(msg))
+		code = code_of_message(msg);
+	else
+		code = status >= 400 && status < 600 ? (int)status : RENDER_E_RENDER;
+	*message = msg ? xstrdup(msg) : excerpt(body, len);
+	cJSON_Delete(j);
+	return code;
 }
 
 static void req_send(struct api_req *r);
@@ -189,8 +245,8 @@ static void req_finished(struct api_req *r, CURLcode cc)
 		return;
 	}
 	if (status != 200) {
-		char *msg = error_text(&r->body);
-		int code = status >= 400 && status < 600 ? (int)status : RENDER_E_RENDER;
+		char *msg = NULL;
+		int code = api_error_code(status, r->body.data, r->body.len, &msg);
 		if (code == 481 || code == 474) {
 			/* Busy: back off and try again while the URL's time lasts. */
 			int64_t d = BACKOFF_FIRST_MS << (r->backoffs < 5 ? r->backoffs : 5);
@@ -216,6 +272,7 @@ static void req_finished(struct api_req *r, CURLcode cc)
 			schedule(r, 0);
 			return;
 		} else if (status >= 400 && status < 600) {
+			/* An undocumented 422 fails this URL in the server's words. */
 			req_fail(r, code, code == 490 || status >= 500, "%s", msg);
 		} else {
 			req_fail(r, RENDER_E_RENDER, false, "the API answered HTTP %ld: %s", status,

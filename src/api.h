@@ -10,6 +10,7 @@
 #define SAVEPAGE_API_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <time.h>
 
 #include "loop.h"
@@ -46,5 +47,13 @@ bool api_req_done(const struct api_req *r);
 struct render_result *api_req_result(struct api_req *r);
 /* Stops the request if still running, and frees. NULL is a no-op. */
 void api_req_free(struct api_req *r);
+
+/* What a failed answer (HTTP status, body) says: its code and, in
+ * *message (caller frees), its words. The message is "error" (a string, or
+ * a list where a documented message is preferred); the code a numeric
+ * "code" member, else the status when it is one of the API's (46x-49x),
+ * else the documented code of the message (compared without case, blanks
+ * around it or a final period), else the status itself. */
+int api_error_code(long status, const void *body, size_t len, char **message);
 
 #endif

@@ -8,6 +8,12 @@ image cache with refresh and Last-Modified, 304 for If-Modified-Since, the
 success headers, and JSON error bodies. Images are solid colour (from the
 URL) at the requested size, made by tests/imgprobe.
 
+Errors are answered in the documented form by default: HTTP 422 and
+{"error": "<message>"}, no number. --error-form chooses another form a
+client must also understand: status (the code as the HTTP status), code
+(422 with a numeric "code" beside the message), list (422 with "error" a
+list of messages).
+
 Accounts (--account KEY[:SECRET[:WORKERS]], repeatable). Keys that stand for
 an account in trouble answer every request with their error:
   ip-restricted 472, origin-restricted 473, too-many-ip 474 (the first
@@ -16,6 +22,7 @@ an account in trouble answer every request with their error:
 Target URLs whose path holds:
   render-error  490            cache-error  491 unless refresh=-1
   html-instead  200 text/html  wrong-width  200 image half as wide
+  odd-error     422 with a message the contract does not list
   slow          the render takes a second
   stall         the render takes a minute
   old-render    the first render is dated three days back
@@ -67,6 +74,7 @@ class State:
         self.probe = args.imgprobe
         self.ip_left = args.ip_limit
         self.max_busy = 0
+        self.error_form = args.error_form
 
 
 def colour_of(url):
@@ -93,8 +101,19 @@ class Handler(BaseHTTPRequestHandler):
         self.handle_api("POST", urllib.parse.parse_qs(body, keep_blank_values=True))
 
     def error(self, code, msg=None):
-        body = json.dumps({"error": msg or ERRORS[code]}).encode()
-        self.send_response(code)
+        form = self.server.state.error_form
+        msg = msg or ERRORS[code]
+        http = 422
+        if form == "status":
+            http, doc = code, {"error": msg}
+        elif form == "code":
+            doc = {"error": msg, "code": code}
+        elif form == "list":
+            doc = {"error": [msg]}
+        else:
+            doc = {"error": msg}
+        body = json.dumps(doc).encode()
+        self.send_response(http)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
@@ -158,6 +177,8 @@ class Handler(BaseHTTPRequestHandler):
         time.sleep(60 if "stall" in u.path else 1.0 if "slow" in u.path else 0.05)
         if "render-error" in u.path:
             return self.error(490)
+        if "odd-error" in u.path:
+            return self.error(422, "The moon is in the wrong phase")
         if "cache-error" in u.path and refresh != -1:
             return self.error(491)
         opts = tuple(sorted((k, v) for k, v in p.items() if k not in ("key", "hash", "refresh", "maxage")))
@@ -214,6 +235,8 @@ def main():
     ap.add_argument("--log", required=True)
     ap.add_argument("--imgprobe", required=True)
     ap.add_argument("--ip-limit", type=int, default=2)
+    ap.add_argument("--error-form", choices=("message", "status", "code", "list"),
+                    default="message")
     ap.add_argument("--tls", nargs=2, metavar=("CERT", "KEY"),
                     help="serve HTTPS with this certificate and key")
     args = ap.parse_args()
