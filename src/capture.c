@@ -54,6 +54,7 @@ struct capture {
 	char *load_seen_loader; /* `load` may arrive before Page.navigate's reply */
 	int setup_pending;      /* replies still due before navigate counts */
 	bool deadline_passed;
+	int navigations;        /* documents the page went on to by itself */
 
 	/* full-page tiling */
 	int page_height;
@@ -865,6 +866,41 @@ bool capture_is_done(const struct capture *cap)
 	return cap->state == ST_DONE;
 }
 
+/* A page that goes on to another document by itself after its load (a
+ * redirect by script, a reload) is followed: what was under way for the old
+ * document is dropped, and the new one is waited for, all within the same
+ * --timeout. A page that never stops moving is given up after a few. */
+#define MAX_NAVIGATIONS 5
+
+static void cap_navigated(struct capture *cap, const cJSON *params)
+{
+	const cJSON *frame = cJSON_GetObjectItemCaseSensitive(params, "frame");
+	const char *id = json_str(frame, "id"), *loader = json_str(frame, "loaderId");
+	if (!id || !loader || json_str(frame, "parentId") || !cap->target_id ||
+	    strcmp(id, cap->target_id) || cap->state < ST_LOAD || !cap->loader_id ||
+	    !strcmp(loader, cap->loader_id))
+		return;
+	if (++cap->navigations > MAX_NAVIGATIONS) {
+		cap_fail(cap, RENDER_E_RENDER, false,
+			 "the page went on to other pages %d times by itself; not captured",
+			 MAX_NAVIGATIONS);
+		return;
+	}
+	log_info("%s: the page went on to %s; waiting for that to load", cap->url,
+		 json_str(frame, "url") ? json_str(frame, "url") : "another page");
+	cdp_cancel_owner(cap->conn, cap); /* the old document's shot or script */
+	loop_timer_stop(cap->delay);
+	free_tiles(cap);
+	cap->tiles_total = cap->tiles_done = 0;
+	cap->page_height = 0;
+	cap->after_clean = NULL;
+	cap->res.http_status = 0;
+	cap->res.rendered_at = 0;
+	free(cap->loader_id);
+	cap->loader_id = xstrdup(loader);
+	cap->state = ST_LOAD;
+}
+
 /* --noads: each request of the tab waits here for one set lookup. */
 static void cap_request_paused(struct capture *cap, const cJSON *params)
 {
@@ -910,6 +946,17 @@ void capture_on_event(struct capture *cap, const char *method, const cJSON *para
 			free(cap->load_seen_loader);
 			cap->load_seen_loader = xstrdup(loader);
 		}
+	} else if (!strcmp(method, "Page.frameNavigated")) {
+		cap_navigated(cap, params);
+	} else if (!strcmp(method, "Page.javascriptDialogOpening")) {
+		/* alert, confirm, prompt: answered as a person who says no, at once;
+		 * an open dialog would stop the page (and its load) for good. */
+		const char *type = json_str(params, "type");
+		cJSON *p = cJSON_CreateObject();
+		/* beforeunload is let through: the page may go where it goes. */
+		cJSON_AddBoolToObject(p, "accept", type && !strcmp(type, "beforeunload"));
+		cdp_send(cap->conn, cap->session_id, "Page.handleJavaScriptDialog", p, cap->timeout_ms,
+			 NULL, cap);
 	} else if (!strcmp(method, "Fetch.requestPaused")) {
 		cap_request_paused(cap, params);
 	} else if (!strcmp(method, "Inspector.targetCrashed")) {

@@ -230,6 +230,11 @@ bool cdp_conn_is_closed(const struct cdp_conn *c)
 	return c->state == CONN_CLOSED;
 }
 
+const char *cdp_conn_close_reason(const struct cdp_conn *c)
+{
+	return c->close_reason;
+}
+
 static void pending_free(struct cdp_pending *p)
 {
 	loop_timer_free(p->timer);
@@ -297,6 +302,14 @@ void cdp_send(struct cdp_conn *c, const char *session_id, const char *method, cJ
 	char *text = cJSON_PrintUnformatted(msg);
 	cJSON_Delete(msg);
 	size_t len = strlen(text);
+	if (!utf8_valid(text, len)) {
+		/* Chrome never answers a message that is not UTF-8: whatever the
+		 * input (a URL, a header, a file), it is refused here, from the loop. */
+		cJSON_free(text);
+		p->fail_why = "the command holds bytes that are not UTF-8 text";
+		loop_timer_start(p->timer, 0);
+		return;
+	}
 	struct cdp_out *o = xmalloc(sizeof *o + LWS_PRE + len);
 	o->next = NULL;
 	o->len = len;

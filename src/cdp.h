@@ -30,6 +30,8 @@ struct cdp_conn *cdp_connect(struct loop *loop, const char *ws_url, cdp_event_fn
 /* Closes the websocket (if open) and frees; pending callbacks are dropped. */
 void cdp_conn_free(struct cdp_conn *c);
 bool cdp_conn_is_closed(const struct cdp_conn *c);
+/* Why it closed ("cannot connect: ...", "closed by the browser"); NULL while open. */
+const char *cdp_conn_close_reason(const struct cdp_conn *c);
 
 /* Sends method with params (owned by the call; may be NULL) on session_id
  * (NULL for the browser). cb (may be NULL) gets the reply or an error within

@@ -73,21 +73,24 @@ static void delivery_work(void *arg)
 	sink_put(d->c.sink, it);
 }
 
+/* The longest part of an input shown in a message: a binary or endless
+ * line must not become an endless message. */
+#define QUOTE_MAX 200
+
 static void say_outcome(struct deliver *d, const struct delivery *dv)
 {
 	const struct sink_item *it = dv->it;
+	char *input = str_quote(it->input, QUOTE_MAX);
 	if (it->ok && it->http_status >= 400)
-		log_warn("%s: the page answered HTTP %d; captured anyway", it->input,
-			 it->http_status);
+		log_warn("%s: the page answered HTTP %d; captured anyway", input, it->http_status);
 	d->n.finished++;
 	if (!it->ok) {
 		d->n.failed++;
 		if (!dv->quiet)
-			log_err("%s: %d %s", it->input, it->code, it->message);
+			log_err("%s: %d %s", input, it->code, it->message);
 	} else if (it->write_err) {
 		d->n.failed++;
-		log_err("%s: %d cannot save the image: %s", it->input, RENDER_E_RENDER,
-			it->write_err);
+		log_err("%s: %d cannot save the image: %s", input, RENDER_E_RENDER, it->write_err);
 	} else {
 		d->n.ok++;
 		if (dv->from_cache)
@@ -102,6 +105,7 @@ static void say_outcome(struct deliver *d, const struct delivery *dv)
 		if (d->c.print_names && it->file && strcmp(it->file, "-"))
 			fprintf(stderr, "%s\n", it->file);
 	}
+	free(input);
 }
 
 /* Back on the caller's thread. */
@@ -119,7 +123,7 @@ static void delivery_done(void *arg)
 	}
 	if (dv->miss) {
 		/* Damaged or gone since we looked: render it after all. */
-		log_info("%s: the cached image is unusable; rendering it", dv->it->input);
+		log_info("%s: the cached image is unusable; rendering it", dv->it->url);
 		dv->job->entry_bad = true;
 		d->c.miss(d->c.ud, dv->job);
 	} else {

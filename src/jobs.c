@@ -13,7 +13,7 @@ static void add_job(struct jobs *q, struct strset *seen, const char *input, int 
 	const char *why = NULL;
 	char *url = url_normalise(input, &why);
 	if (url && !strset_add(seen, url)) {
-		log_info("%s: a duplicate; captured once", input);
+		log_info("%s: a duplicate; captured once", url);
 		free(url);
 		return;
 	}

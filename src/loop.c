@@ -101,6 +101,10 @@ struct loop *loop_new(void)
 	info.fd_limit_per_thread = 1024;
 	info.options = LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
 	info.user = loop;
+	/* DevTools endpoints are reached directly: lws would otherwise send
+	 * every connection, even to our own browser on 127.0.0.1, through the
+	 * http_proxy of the environment. An empty address sets no proxy. */
+	info.http_proxy_address = "";
 	loop->ctx = lws_create_context(&info);
 	if (!loop->ctx) {
 		free(loop);

@@ -623,23 +623,55 @@ static void getopt_tables_free(struct getopt_tables *t)
 		free(t->aliases[i]);
 }
 
+/* Says which options start with what an unknown or shortened long option
+ * (text, "--name" or "--name=value") spelled, after the usual message. */
+static void unknown_long(const char *text)
+{
+	size_t n = strcspn(text + 2, "=");
+	log_err("unknown option '%.*s'", (int)n + 2, text);
+	struct buf b = { 0 };
+	for (size_t i = 0; n && i < ARRAY_LEN(opt_table); i++) {
+		const char *name = opt_table[i].name;
+		size_t k = 0;
+		while (k < n && name[k] && (text[2 + k] == '_' ? '-' : text[2 + k]) == name[k])
+			k++;
+		if (k == n && !opt_table[i].hidden)
+			buf_appendf(&b, "%s--%s", b.len ? ", " : "", name);
+	}
+	if (b.len)
+		log_err("options that start so: %s", (char *)b.data);
+	buf_free(&b);
+}
+
 /* What getopt_long() returned, as an option of the table; NULL after
- * saying what was wrong. */
+ * saying what was wrong. Long options must be spelled out: getopt takes
+ * "--user" for --user-agent, which is refused here. */
 static const struct opt_def *flag_def(int c, char **argv)
 {
-	if (c >= 256)
-		return &opt_table[c - 256];
-	for (size_t i = 0; c != '?' && c != ':' && i < ARRAY_LEN(opt_table); i++)
-		if (opt_table[i].shortopt == c)
-			return &opt_table[i];
-	if (c == ':' && optopt >= 256)
-		log_err("option --%s needs a value", opt_table[optopt - 256].name);
-	else if (c == ':')
-		log_err("option -%c needs a value", optopt);
-	else if (optopt > 0 && optopt < 256)
-		log_err("unknown option -%c", optopt);
-	else
-		log_err("unknown option '%s'", argv[optind - 1]);
+	const struct opt_def *d = NULL;
+	if (c >= 256) {
+		d = &opt_table[c - 256];
+		/* The flag's own text: before its value when that came apart. */
+		const char *text = d->arg != ARG_NONE && optarg == argv[optind - 1] ? argv[optind - 2]
+										    : argv[optind - 1];
+		if (opt_find(text + 2, strcspn(text + 2, "=")) == d)
+			return d;
+		unknown_long(text);
+	} else {
+		for (size_t i = 0; c != '?' && c != ':' && i < ARRAY_LEN(opt_table); i++)
+			if (opt_table[i].shortopt == c)
+				return &opt_table[i];
+		if (c == ':' && optopt >= 256)
+			log_err("option --%s needs a value", opt_table[optopt - 256].name);
+		else if (c == ':')
+			log_err("option -%c needs a value", optopt);
+		else if (optopt > 0 && optopt < 256)
+			log_err("unknown option -%c", optopt);
+		else if (!strncmp(argv[optind - 1], "--", 2))
+			unknown_long(argv[optind - 1]);
+		else
+			log_err("unknown option '%s'", argv[optind - 1]);
+	}
 	log_err("try 'savepage --help'");
 	return NULL;
 }

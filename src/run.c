@@ -330,7 +330,7 @@ static void job_finished(void *ud, struct job *j, struct render_result *res)
 	}
 	/* A retry keeps the entry's lock; the delivery releases it. */
 	if (res->code && res->transient && j->attempts <= r->s->retries && !run_interrupted) {
-		log_info("%s: %s; trying again", j->input, res->message);
+		log_info("%s: %s; trying again", j->url, res->message);
 		jobs_push(&r->jobs, j);
 		return;
 	}

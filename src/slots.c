@@ -34,6 +34,7 @@ struct slot {
 	struct loop_fd *output;   /* its standard error, read for the endpoint */
 	struct loop_timer *launch_timer;
 	struct cdp_conn *conn;
+	char *endpoint;           /* the DevTools address connected to */
 	char *failure;            /* set by a callback: the slot is dead, say why */
 	bool lost;                /* set by a callback: the connection closed */
 	char *user_agent;         /* the browser's own, without "Headless" */
@@ -123,7 +124,10 @@ static void on_version(void *ud, const cJSON *result, const char *error)
 		error ? NULL
 		      : cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(result, "userAgent"));
 	if (!ua) {
-		slot_failed(sl, xasprintf("Browser.getVersion: %s", error ? error : "no userAgent"));
+		const char *closed = cdp_conn_close_reason(sl->conn);
+		slot_failed(sl, closed ? xasprintf("%s: %s", sl->endpoint, closed)
+				       : xasprintf("%s: Browser.getVersion: %s", sl->endpoint,
+						   error ? error : "no userAgent"));
 		return;
 	}
 	const char *h = strstr(ua, "HeadlessChrome");
@@ -141,6 +145,8 @@ static void slot_disconnect(struct slot *sl)
 {
 	cdp_conn_free(sl->conn);
 	sl->conn = NULL;
+	free(sl->endpoint);
+	sl->endpoint = NULL;
 	loop_fd_free(sl->output);
 	sl->output = NULL;
 	loop_timer_stop(sl->launch_timer);
@@ -159,6 +165,8 @@ static void slot_connect(struct slot *sl, const char *ws)
 		slot_failed(sl, err);
 		return;
 	}
+	free(sl->endpoint);
+	sl->endpoint = xstrdup(ws);
 	sl->state = SL_CONNECTING;
 	/* Sent at once, answered once the websocket is open, failed if it never is. */
 	cdp_send(sl->conn, NULL, "Browser.getVersion", NULL, CONNECT_TIMEOUT_MS, on_version, sl);

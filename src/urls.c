@@ -3,6 +3,7 @@
 #include "urls.h"
 
 #include <ctype.h>
+#include <idn2.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -60,7 +61,24 @@ static bool span_is(const char *s, size_t n, const char *word)
 
 static bool host_char_ok(unsigned char c)
 {
-	return isalnum(c) || c == '-' || c == '.' || c == '_' || c >= 0x80;
+	return isalnum(c) || c == '-' || c == '.' || c == '_';
+}
+
+/* A host in Unicode (bücher.example) in its IDNA form (xn--bcher-kva.example),
+ * as curl does it: UTS #46 non-transitional, else transitional. A new
+ * string, or NULL when it is no valid name. */
+static char *host_to_ascii(const char *host, size_t n)
+{
+	char *in = xstrndup(host, n), *out = NULL;
+	int rc = idn2_to_ascii_8z(in, &out, IDN2_NFC_INPUT | IDN2_NONTRANSITIONAL);
+	if (rc != IDN2_OK)
+		rc = idn2_to_ascii_8z(in, &out, IDN2_NFC_INPUT | IDN2_TRANSITIONAL);
+	free(in);
+	if (rc != IDN2_OK)
+		return NULL;
+	char *copy = xstrdup(out);
+	idn2_free(out);
+	return copy;
 }
 
 static bool host_ok(const char *h, size_t n)
@@ -96,6 +114,46 @@ static bool port_ok(const struct url_parts *u)
 	return v >= 1 && v <= 65535;
 }
 
+/* scheme://[userinfo@]host[:port]/rest with scheme and host lower-cased and
+ * a Unicode host in its IDNA form; NULL with *why. */
+static char *normalise_web(const struct url_parts *up, const char **why)
+{
+	struct url_parts u = *up;
+	char *ascii = NULL;
+	for (size_t i = 0; i < u.host_len && !ascii; i++) {
+		if ((unsigned char)u.host[i] < 0x80)
+			continue;
+		ascii = host_to_ascii(u.host, u.host_len);
+		if (!ascii) {
+			*why = "URL has a host name that is not a valid international name";
+			return NULL;
+		}
+		u.host = ascii;
+		u.host_len = strlen(ascii);
+	}
+	char *out = NULL;
+	if (!host_ok(u.host, u.host_len)) {
+		*why = "URL has no valid host name";
+	} else {
+		struct buf b = { 0 };
+		for (size_t i = 0; i < u.scheme_len; i++)
+			buf_appendf(&b, "%c", tolower((unsigned char)u.scheme[i]));
+		buf_puts(&b, "://");
+		if (u.userinfo)
+			buf_appendf(&b, "%.*s@", (int)u.userinfo_len, u.userinfo);
+		for (size_t i = 0; i < u.host_len; i++)
+			buf_appendf(&b, "%c", tolower((unsigned char)u.host[i]));
+		if (u.has_port)
+			buf_appendf(&b, ":%.*s", (int)u.port_len, u.port);
+		if (*u.rest != '/')
+			buf_puts(&b, "/");
+		buf_puts(&b, u.rest);
+		out = (char *)b.data;
+	}
+	free(ascii);
+	return out;
+}
+
 char *url_normalise(const char *in, const char **why)
 {
 	while (isspace((unsigned char)*in))
@@ -107,9 +165,15 @@ char *url_normalise(const char *in, const char **why)
 		*why = "blank URL";
 		return NULL;
 	}
-	for (size_t i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)in[i];
-		if (c < 0x20 || c == 0x7f || c == ' ') {
+	/* Text only: a binary line never reaches the browser. */
+	const unsigned char *u8 = (const unsigned char *)in;
+	for (size_t i = 0, k; i < len; i += k) {
+		k = utf8_char(u8 + i, len - i);
+		if (!k) {
+			*why = "URL is not valid UTF-8";
+			return NULL;
+		}
+		if (u8[i] < 0x20 || u8[i] == 0x7f || u8[i] == ' ' || (k == 2 && u8[i] == 0xc2 && u8[i + 1] < 0xa0)) {
 			*why = "URL contains a space or control character";
 			return NULL;
 		}
@@ -130,25 +194,10 @@ char *url_normalise(const char *in, const char **why)
 	} else if (!span_is(u.scheme, u.scheme_len, "http") &&
 		   !span_is(u.scheme, u.scheme_len, "https")) {
 		*why = "unsupported URL scheme (use http, https or file)";
-	} else if (!host_ok(u.host, u.host_len)) {
-		*why = "URL has no valid host name";
 	} else if (!port_ok(&u)) {
 		*why = "URL has an invalid port";
 	} else {
-		struct buf b = { 0 };
-		for (size_t i = 0; i < u.scheme_len; i++)
-			buf_appendf(&b, "%c", tolower((unsigned char)u.scheme[i]));
-		buf_puts(&b, "://");
-		if (u.userinfo)
-			buf_appendf(&b, "%.*s@", (int)u.userinfo_len, u.userinfo);
-		for (size_t i = 0; i < u.host_len; i++)
-			buf_appendf(&b, "%c", tolower((unsigned char)u.host[i]));
-		if (u.has_port)
-			buf_appendf(&b, ":%.*s", (int)u.port_len, u.port);
-		if (*u.rest != '/')
-			buf_puts(&b, "/");
-		buf_puts(&b, u.rest);
-		out = (char *)b.data;
+		out = normalise_web(&u, why);
 	}
 	free(s);
 	return out;

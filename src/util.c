@@ -497,16 +497,96 @@ void md5_hex(const void *data, size_t len, char out[33])
 	digest_hex(EVP_md5(), data, len, out);
 }
 
+size_t utf8_char(const unsigned char *p, size_t n)
+{
+	if (n == 0)
+		return 0;
+	if (p[0] < 0x80)
+		return 1;
+	size_t len;
+	unsigned int cp;
+	if (p[0] >= 0xc2 && p[0] <= 0xdf)
+		len = 2, cp = p[0] & 0x1f;
+	else if (p[0] >= 0xe0 && p[0] <= 0xef)
+		len = 3, cp = p[0] & 0x0f;
+	else if (p[0] >= 0xf0 && p[0] <= 0xf4)
+		len = 4, cp = p[0] & 0x07;
+	else
+		return 0;
+	if (n < len)
+		return 0;
+	for (size_t i = 1; i < len; i++) {
+		if ((p[i] & 0xc0) != 0x80)
+			return 0;
+		cp = (cp << 6) | (p[i] & 0x3f);
+	}
+	/* No overlong forms, no surrogates, nothing past U+10FFFF. */
+	if ((len == 3 && cp < 0x800) || (len == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
+	    (cp >= 0xd800 && cp <= 0xdfff))
+		return 0;
+	return len;
+}
+
+bool utf8_valid(const char *s, size_t n)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	for (size_t i = 0; i < n;) {
+		size_t k = utf8_char(p + i, n - i);
+		if (!k)
+			return false;
+		i += k;
+	}
+	return true;
+}
+
+char *str_quote(const char *s, size_t max)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t n = strlen(s);
+	struct buf b = { 0 };
+	buf_puts(&b, "");
+	for (size_t i = 0; i < n;) {
+		if (b.len >= max) {
+			buf_appendf(&b, "... (%zu bytes)", n);
+			break;
+		}
+		size_t k = utf8_char(p + i, n - i);
+		bool control = k == 1 ? p[i] < 0x20 || p[i] == 0x7f
+				      : k == 2 && p[i] == 0xc2 && p[i + 1] < 0xa0; /* C1 */
+		if (k && !control) {
+			buf_append(&b, p + i, k);
+			i += k;
+		} else {
+			k = k ? k : 1;
+			for (size_t j = 0; j < k; j++)
+				buf_appendf(&b, "\\x%02X", p[i + j]);
+			i += k;
+		}
+	}
+	return (char *)b.data;
+}
+
 void buf_append_json_str(struct buf *b, const char *s)
 {
+	const unsigned char *p = (const unsigned char *)s;
+	size_t n = strlen(s);
 	buf_append(b, "\"", 1);
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-		if (*p == '"' || *p == '\\')
-			buf_appendf(b, "\\%c", *p);
-		else if (*p < 0x20)
-			buf_appendf(b, "\\u%04x", *p);
+	for (size_t i = 0; i < n;) {
+		size_t k = utf8_char(p + i, n - i);
+		if (k > 1) {
+			buf_append(b, p + i, k);
+			i += k;
+			continue;
+		}
+		if (!k)
+			buf_puts(b, "\xef\xbf\xbd"); /* not UTF-8: U+FFFD, so the line stays JSON */
+		else if (p[i] == '"' || p[i] == '\\')
+			buf_appendf(b, "\\%c", p[i]);
+		else if (p[i] < 0x20 || p[i] == 0x7f)
+			buf_appendf(b, "\\u%04x", p[i]);
 		else
-			buf_append(b, p, 1);
+			buf_append(b, p + i, 1);
+		i++;
 	}
 	buf_append(b, "\"", 1);
 }

@@ -102,7 +102,16 @@ void sha256_hex(const void *data, size_t len, char out[65]);
 /* MD5 of data as 32 lower-case hex digits plus NUL. */
 void md5_hex(const void *data, size_t len, char out[33]);
 
-/* Appends s to b as a JSON string literal, quotes included. */
+/* The length of the UTF-8 character at p (1 to 4), or 0 when the bytes
+ * there are not one (a stray, overlong or cut sequence, a surrogate). */
+size_t utf8_char(const unsigned char *p, size_t n);
+bool utf8_valid(const char *s, size_t n);
+/* s for a message: control characters and bytes that are not UTF-8 as
+ * \xHH, cut once max bytes are written, with its length. Caller frees. */
+char *str_quote(const char *s, size_t max);
+
+/* Appends s to b as a JSON string literal, quotes included; bytes that are
+ * not UTF-8 become U+FFFD, so the result is always valid JSON. */
 void buf_append_json_str(struct buf *b, const char *s);
 
 #endif

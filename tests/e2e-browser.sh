@@ -17,6 +17,17 @@ expect_err "no Chrome or Chromium found"
 check "no file when no browser" test ! -e "$T/x.png"
 expect_no_browser_left
 
+# A proxy in the environment (common on company networks) never carries the
+# DevTools connection to our own browser: with http_proxy and https_proxy at
+# a closed port, captures work as before (pages on 127.0.0.1 go direct too).
+closed=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+(http_proxy="http://127.0.0.1:$closed" https_proxy="http://127.0.0.1:$closed" \
+	HTTP_PROXY="http://127.0.0.1:$closed" ALL_PROXY="http://127.0.0.1:$closed" \
+	"$SAVEPAGE" --no-cache -o "$T/proxied.png" "$BASE/quad.html" 2>"$T/err"; echo $? >"$T/rc")
+RC=$(cat "$T/rc")
+expect_rc 0
+expect_probe "$T/proxied.png" "png 1440 900"
+
 # --browser-arg reaches Chrome: a made-up host name resolves only through it.
 sp --browser-arg "--host-resolver-rules=MAP savepage.test 127.0.0.1" -o "$T/m.png" "http://savepage.test:$PORT/quad.html"
 expect_rc 0

@@ -20,6 +20,57 @@ sp --browser "$SPY" -o "$T/x.png" "$BASE/quad.html"
 check "a valid URL launches a browser ($(launches) launched)" test "$(launches)" = 1
 rm -f "$T/x.png"
 
+# Hostile input: a binary file given as a list is one 462 per line at once,
+# before any browser starts, and never a hang; a 200 KB line of one
+# non-ASCII byte is one short message; reports stay valid JSON.
+python3 - "$T/binary.txt" "$T/long.txt" <<'PY'
+import random, sys
+random.seed(7)
+with open(sys.argv[1], "wb") as f:
+    for _ in range(200):  # 200 lines of about 1 KB, each starting with a byte UTF-8 never has
+        f.write(b"\xff" + bytes(random.choice([b for b in range(256) if b != 10])
+                                 for _ in range(random.randint(1, 2000))) + b"\n")
+with open(sys.argv[2], "wb") as f:
+    f.write(b"\xa5" * 200000 + b"\n")
+PY
+rm -f "$T/launched"
+start=$(date +%s)
+sp --browser "$SPY" --report "$T/binary.jsonl" -o "$T/bin" -i "$T/binary.txt"
+elapsed=$(($(date +%s) - start))
+expect_rc 1
+check "a binary list is done in ${elapsed}s" test "$elapsed" -le 5
+check "no browser started for it ($(launches) launched)" test "$(launches)" = 0
+n=$(grep -c ': 462 Invalid or blank URL sent' "$T/err")
+check "each line one 462 ($n of $(grep -c '"url"' "$T/binary.jsonl") lines)" \
+	test "$n" -ge 150 -a "$n" = "$(grep -c '"url"' "$T/binary.jsonl")"
+check "the bytes are quoted escaped (\\xFF)" grep -q '^savepage: \\xFF' "$T/err"
+check "no message longer than 400 bytes" sh -c "! awk 'length(\$0) > 400' '$T/err' | grep -q ."
+check "the report is valid JSON lines" python3 -c 'import json,sys; [json.loads(l) for l in open(sys.argv[1], encoding="utf-8")]' "$T/binary.jsonl"
+sp --browser "$SPY" -o "$T/long.png" -i "$T/long.txt"
+expect_rc 1
+expect_err "462 Invalid or blank URL sent (URL is not valid UTF-8)"
+check "a 200 KB line is a short message ($(wc -c <"$T/err") bytes)" test "$(wc -c <"$T/err")" -lt 2000
+expect_err "(200000 bytes)"
+check "still no browser ($(launches) launched)" test "$(launches)" = 0
+
+# A host name in Unicode goes to the browser in its IDNA form and is shown
+# as typed.
+: >"$T/requests.jsonl"
+sp -v --browser-arg "--host-resolver-rules=MAP xn--bcher-kva.example 127.0.0.1:$PORT" \
+	-o "$T/idn.png" "http://bücher.example/quad.html"
+expect_rc 0
+expect_probe "$T/idn.png" "png 1440 900"
+check "the page was asked for as xn--bcher-kva.example" grep -q '"host": "xn--bcher-kva.example' "$T/requests.jsonl"
+
+# Long options are spelled out: --user is not taken for --user-agent (which
+# would send the password to every site), and the message names what starts so.
+sp --user alice:secretpw -o "$T/x.png" "$BASE/quad.html"
+expect_rc 2
+expect_err "^savepage: unknown option '--user'$"
+expect_err "options that start so: --user-agent"
+check "the password is in no message" sh -c "! grep -q secretpw '$T/err'"
+check "nothing captured after a usage error" test ! -e "$T/x.png"
+
 # A name that does not resolve, a refused connection, a TLS error.
 sp -o "$T/x.png" "http://nonexistent.invalid/"
 expect_rc 1

@@ -65,6 +65,20 @@ int main(void)
 	CHECK(parse(&s, (const char *[]){ "-Z", "u", NULL }) == OPT_USAGE);
 	CHECK(parse(&s, (const char *[]){ "-W", NULL }) == OPT_USAGE);
 
+	/* Long options are matched exactly: no abbreviation is taken for a
+	 * longer name (--user would be --user-agent, a password sent as the UA). */
+	CHECK(parse(&s, (const char *[]){ "--user", "alice:pw", "u", NULL }) == OPT_USAGE);
+	CHECK(parse(&s, (const char *[]){ "--user=alice:pw", "u", NULL }) == OPT_USAGE);
+	CHECK(parse(&s, (const char *[]){ "--wid", "800", "u", NULL }) == OPT_USAGE);
+	CHECK(parse(&s, (const char *[]){ "u", "--full", NULL }) == OPT_USAGE);
+	CHECK(parse(&s, (const char *[]){ "--user-agent", "X", "u", NULL }) == OPT_RUN);
+	CHECK_STR(s.render.user_agent, "X");
+	CHECK(parse(&s, (const char *[]){ "u", "--user_agent=Y", "--width=800", NULL }) == OPT_RUN);
+	CHECK_STR(s.render.user_agent, "Y");
+	CHECK(s.render.width == 800 && s.urls.n == 1);
+	CHECK(parse(&s, (const char *[]){ "-A", "--user", "u", NULL }) == OPT_RUN); /* a value */
+	CHECK_STR(s.render.user_agent, "--user");
+
 	/* -v and -s undo each other. */
 	CHECK(parse(&s, (const char *[]){ "-v", "-v", "u", NULL }) == OPT_RUN && s.verbose == 2);
 	CHECK(parse(&s, (const char *[]){ "-v", "-s", "u", NULL }) == OPT_RUN && s.quiet && !s.verbose);

@@ -43,12 +43,28 @@ int main(void)
 	norm("http://user:pw@host.example/", "http://user:pw@host.example/");
 	norm("http://[::1]:8080/a", "http://[::1]:8080/a");
 	norm("http://127.0.0.1/", "http://127.0.0.1/");
-	norm("https://bücher.example/", "https://bücher.example/");
+	/* Unicode hosts in their IDNA form; text only; no C0 or C1 controls. */
+	norm("https://bücher.example/", "https://xn--bcher-kva.example/");
+	norm("BÜCHER.example/ö", "https://xn--bcher-kva.example/ö");
+	norm("http://\xe2\x98\x83.net:81/", "http://xn--n3h.net:81/");
+	norm("http://a\xa5" "b.org/", NULL);
+	norm("http://ex.org/\xc2\x85", NULL);
+	norm("http://ex.org/\xc3", NULL);
 	norm("http://example.com?x=1", "http://example.com/?x=1");
 	norm("file:///tmp/a.html", "file:///tmp/a.html");
 	norm("", NULL);
 	norm("   ", NULL);
 	norm("ftp://example.com/", NULL);
+	{
+		/* url_split: spans of the URL, nothing copied. */
+		struct url_parts u;
+		CHECK(url_split("https://u:p@[::1]:8080/a?b#c", &u) == 0);
+		CHECK(u.scheme_len == 5 && u.userinfo_len == 3 && u.host_len == 5);
+		CHECK(u.has_port && u.port_len == 4 && !strcmp(u.rest, "/a?b#c"));
+		CHECK(url_split("ws://h", &u) == 0 && u.host_len == 1 && !u.has_port && !*u.rest);
+		CHECK(url_split("no-scheme", &u) < 0 && url_split("http://[::1", &u) < 0);
+		CHECK(url_split("http://[::1]x/", &u) < 0);
+	}
 	norm("javascript:alert(1)", NULL);
 	norm("http://", NULL);
 	norm("http://exa mple.com/", NULL);

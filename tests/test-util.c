@@ -90,6 +90,21 @@ int main(void)
 	CHECK(strncmp(n, "page-", 5) == 0);
 	free(n);
 
+	/* UTF-8: what is text and what is not; messages quote the rest. */
+	CHECK(utf8_valid("b\xc3\xbc" "cher \xe2\x98\x83 \xf0\x9f\x98\x80", 16));
+	CHECK(!utf8_valid("\xa5", 1) && !utf8_valid("\xc3", 1) && !utf8_valid("\xc0\xaf", 2));
+	CHECK(!utf8_valid("\xed\xa0\x80", 3) && !utf8_valid("\xf4\x90\x80\x80", 4));
+	char *qt = str_quote("a\x1b[31m\xa5 \xc3\xbc\xc2\x85", 200);
+	CHECK_STR(qt, "a\\x1B[31m\\xA5 \xc3\xbc\\xC2\\x85");
+	free(qt);
+	qt = str_quote("abcdefghij", 4);
+	CHECK_STR(qt, "abcd... (10 bytes)");
+	free(qt);
+	struct buf js = { 0 };
+	buf_append_json_str(&js, "\xff\xc3\xbc\x7f");
+	CHECK_STR((char *)js.data, "\"\xef\xbf\xbd\xc3\xbc\\u007f\"");
+	buf_free(&js);
+
 	/* Sets. */
 	struct strset set = { 0 };
 	char key[32];
