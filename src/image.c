@@ -228,29 +228,52 @@ int image_scaled_height(int w, int h, int tw)
 	return th < 1 ? 1 : (int)th;
 }
 
-/* For each output column, the source columns it covers and their weights. */
+/* For each output column (or row), the source columns it draws on and
+ * their weights. */
 struct span {
 	int first, count;
 	float *w;
 };
 
+/* The Lanczos window with three lobes: a windowed sinc, as libvips'
+ * thumbnail and ImageMagick's -resize use for shrinking. */
+#define LANCZOS_A 3.0
+
+static double lanczos(double x)
+{
+	x = fabs(x);
+	if (x < 1e-9)
+		return 1.0;
+	if (x >= LANCZOS_A)
+		return 0.0;
+	double px = M_PI * x;
+	return LANCZOS_A * sin(px) * sin(px / LANCZOS_A) / (px * px);
+}
+
+/* Shrinking src samples to dst: the filter is stretched by the ratio, so
+ * that it passes nothing finer than the output can hold (no moire); the
+ * weights of each output sample sum to one, and the edges are clamped. */
 static struct span *make_spans(int src, int dst)
 {
 	struct span *s = xcalloc((size_t)dst, sizeof *s);
 	double scale = (double)src / dst;
+	double stretch = scale > 1 ? scale : 1;
+	double support = LANCZOS_A * stretch;
 	for (int o = 0; o < dst; o++) {
-		double a = o * scale, b = (o + 1) * scale;
-		int first = (int)floor(a), last = (int)ceil(b) - 1;
-		if (last >= src)
+		double centre = (o + 0.5) * scale;
+		int first = (int)floor(centre - support), last = (int)ceil(centre + support);
+		if (first < 0)
+			first = 0;
+		if (last > src - 1)
 			last = src - 1;
 		s[o].first = first;
 		s[o].count = last - first + 1;
 		s[o].w = xcalloc((size_t)s[o].count, sizeof *s[o].w);
-		for (int k = 0; k < s[o].count; k++) {
-			double lo = first + k, hi = lo + 1;
-			double cov = (hi < b ? hi : b) - (lo > a ? lo : a);
-			s[o].w[k] = (float)(cov / scale);
-		}
+		double sum = 0;
+		for (int k = 0; k < s[o].count; k++)
+			sum += s[o].w[k] = (float)lanczos((first + k + 0.5 - centre) / stretch);
+		for (int k = 0; k < s[o].count; k++)
+			s[o].w[k] = (float)(s[o].w[k] / sum);
 	}
 	return s;
 }
@@ -262,6 +285,25 @@ static void free_spans(struct span *s, int n)
 	free(s);
 }
 
+/* One source row resampled across, in linear light. */
+static void resample_row(const unsigned char *row, const struct span *hs, int width, float *out)
+{
+	for (int ox = 0; ox < width; ox++) {
+		float r = 0, g = 0, b = 0;
+		const struct span *sp = &hs[ox];
+		const unsigned char *p = row + (size_t)sp->first * 3;
+		for (int j = 0; j < sp->count; j++, p += 3) {
+			float wx = sp->w[j];
+			r += wx * srgb_to_linear_lut[p[0]];
+			g += wx * srgb_to_linear_lut[p[1]];
+			b += wx * srgb_to_linear_lut[p[2]];
+		}
+		out[ox * 3] = r;
+		out[ox * 3 + 1] = g;
+		out[ox * 3 + 2] = b;
+	}
+}
+
 struct image *image_resize(const struct image *src, int width)
 {
 	init_luts();
@@ -270,29 +312,23 @@ struct image *image_resize(const struct image *src, int width)
 	struct span *hs = make_spans(src->width, width);
 	struct span *vs = make_spans(src->height, height);
 	size_t rowlen = (size_t)width * 3;
-	float *hrow = xcalloc(rowlen, sizeof *hrow);
+	/* Source rows resampled across, each once, in a ring as tall as the
+	 * tallest vertical span: output rows need them in order. */
+	int ring = 1;
+	for (int oy = 0; oy < height; oy++)
+		ring = vs[oy].count > ring ? vs[oy].count : ring;
+	float *rows = xcalloc((size_t)ring * rowlen, sizeof *rows);
 	float *acc = xcalloc(rowlen, sizeof *acc);
-	/* Output rows in order: each sums its source rows, resampled across. */
+	int next = 0; /* the next source row to resample */
 	for (int oy = 0; oy < height; oy++) {
+		int end = vs[oy].first + vs[oy].count;
+		for (; next < end; next++)
+			resample_row(src->px + (size_t)next * (size_t)src->width * 3, hs, width,
+				     rows + (size_t)(next % ring) * rowlen);
 		memset(acc, 0, rowlen * sizeof *acc);
 		for (int k = 0; k < vs[oy].count; k++) {
-			int sy = vs[oy].first + k;
+			const float *hrow = rows + (size_t)((vs[oy].first + k) % ring) * rowlen;
 			float wy = vs[oy].w[k];
-			const unsigned char *row = src->px + (size_t)sy * (size_t)src->width * 3;
-			for (int ox = 0; ox < width; ox++) {
-				float r = 0, g = 0, b = 0;
-				const struct span *sp = &hs[ox];
-				const unsigned char *p = row + (size_t)sp->first * 3;
-				for (int j = 0; j < sp->count; j++, p += 3) {
-					float wx = sp->w[j];
-					r += wx * srgb_to_linear_lut[p[0]];
-					g += wx * srgb_to_linear_lut[p[1]];
-					b += wx * srgb_to_linear_lut[p[2]];
-				}
-				hrow[ox * 3] = r;
-				hrow[ox * 3 + 1] = g;
-				hrow[ox * 3 + 2] = b;
-			}
 			for (size_t i = 0; i < rowlen; i++)
 				acc[i] += wy * hrow[i];
 		}
@@ -300,7 +336,7 @@ struct image *image_resize(const struct image *src, int width)
 		for (size_t i = 0; i < rowlen; i++)
 			out[i] = to_srgb(acc[i]);
 	}
-	free(hrow);
+	free(rows);
 	free(acc);
 	free_spans(hs, width);
 	free_spans(vs, height);

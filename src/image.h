@@ -46,9 +46,10 @@ int image_encode(const struct image *img, enum image_format f, int quality, stru
 /* Decodes like image_decode, but a JPEG is scaled down in the DCT by the
  * largest factor (1/2, 1/4, 1/8) that keeps it at least min_width wide. */
 struct image *image_decode_min_width(const void *data, size_t len, int min_width, char **err);
-/* Resizes to width (smaller than src's), height in proportion, averaging
- * every source pixel's area in linear light (sRGB decoded), so that fine
- * patterns become their true mean and never moire. Caller frees. */
+/* Resizes to width (smaller than src's), height in proportion, with a
+ * three-lobe Lanczos filter stretched to the ratio, in linear light (sRGB
+ * decoded): patterns finer than the result can hold become their true mean,
+ * never moire. Caller frees. */
 struct image *image_resize(const struct image *src, int width);
 /* The height an image of w x h gets at width tw (at least 1). */
 int image_scaled_height(int w, int h, int tw);

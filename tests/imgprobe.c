@@ -1,7 +1,8 @@
 /* imgprobe: what the tests see of an image.
  *   imgprobe FILE        prints "FORMAT WIDTH HEIGHT"
  *   imgprobe FILE X Y    prints "R G B" of that pixel
- *   imgprobe FILE stats  prints "MIN MAX MEAN" of every channel of every pixel
+ *   imgprobe FILE stats [B]  prints "MIN MAX MEAN" of every channel of every
+ *                        pixel (B: leaving out a border B pixels wide)
  *   imgprobe make W H RRGGBB jpeg|png  writes a solid image to standard output
  *                        (the stand-in API server's renders) */
 #include "config.h"
@@ -69,18 +70,21 @@ int main(int argc, char **argv)
 	}
 	if (argc == 2) {
 		printf("%s %d %d\n", image_format_name(f), img->width, img->height);
-	} else if (argc == 3 && !strcmp(argv[2], "stats")) {
-		size_t n = (size_t)img->width * (size_t)img->height * 3;
+	} else if ((argc == 3 || argc == 4) && !strcmp(argv[2], "stats")) {
+		int bd = argc == 4 ? atoi(argv[3]) : 0;
 		int lo = 255, hi = 0;
-		double sum = 0;
-		for (size_t i = 0; i < n; i++) {
-			lo = img->px[i] < lo ? img->px[i] : lo;
-			hi = img->px[i] > hi ? img->px[i] : hi;
-			sum += img->px[i];
+		double sum = 0, n = 0;
+		for (int y = bd; y < img->height - bd; y++) {
+			const unsigned char *p = img->px + ((size_t)y * (size_t)img->width + (size_t)bd) * 3;
+			for (int i = 0; i < (img->width - 2 * bd) * 3; i++, n++) {
+				lo = p[i] < lo ? p[i] : lo;
+				hi = p[i] > hi ? p[i] : hi;
+				sum += p[i];
+			}
 		}
-		printf("%d %d %.0f\n", lo, hi, sum / (double)n);
+		printf("%d %d %.0f\n", lo, hi, n ? sum / n : 0);
 	} else if (argc == 3) {
-		fprintf(stderr, "usage: imgprobe FILE [X Y | stats]\n");
+		fprintf(stderr, "usage: imgprobe FILE [X Y | stats [BORDER]]\n");
 		goto out;
 	} else {
 		int x = atoi(argv[2]), y = atoi(argv[3]);
