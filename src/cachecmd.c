@@ -75,6 +75,58 @@ static void human_age(char *out, size_t n, long secs)
 		snprintf(out, n, "%ldd", secs / 86400);
 }
 
+/* `cache list`: a line per entry, least recently used first. */
+static void list_entries(struct cache *c, const struct cache_entry *e, size_t n, time_t now)
+{
+	size_t total = 0;
+	printf("%-6s %-6s %-7s %-11s %-4s %s\n", "AGE", "USED", "SIZE", "PIXELS", "TYPE",
+	       "URL  OPTIONS");
+	for (size_t i = 0; i < n; i++) {
+		char age[32], used[32], size[32], px[32];
+		human_age(age, sizeof age, (long)(now - e[i].rendered_at));
+		human_age(used, sizeof used, (long)(now - e[i].used_at));
+		human_size(size, sizeof size, (double)e[i].bytes);
+		snprintf(px, sizeof px, "%dx%d", e[i].width, e[i].height);
+		printf("%-6s %-6s %-7s %-11s %-4s %s  %s\n", age, used, size, px,
+		       image_format_ext(e[i].format), e[i].url, e[i].options);
+		total += e[i].bytes;
+	}
+	char t[16];
+	human_size(t, sizeof t, (double)total);
+	printf("%zu entries, %s in %s\n", n, t, cache_dir(c));
+}
+
+/* `cache clear` (all), or `cache prune`: by age first, then the least
+ * recently used until the rest fits in max_size (-1: no limit of that
+ * kind). Returns the exit status. */
+static int remove_entries(struct cache *c, const struct cache_entry *e, size_t n, time_t now,
+			  bool all, long long older, long long max_size)
+{
+	int status = EXIT_ALL_OK;
+	size_t total = 0, removed = 0, freed = 0;
+	for (size_t i = 0; i < n; i++)
+		total += e[i].bytes;
+	for (size_t i = 0; i < n; i++) {
+		bool drop = all || (older >= 0 && now - e[i].rendered_at > older) ||
+			    (max_size >= 0 && (long long)total > max_size);
+		if (!drop)
+			continue;
+		if (cache_remove(c, &e[i]) < 0) {
+			log_err("%s: %s", e[i].path, strerror(errno));
+			status = EXIT_SOME_FAILED;
+			continue;
+		}
+		total -= e[i].bytes;
+		freed += e[i].bytes;
+		removed++;
+	}
+	char f[16], t[16];
+	human_size(f, sizeof f, (double)freed);
+	human_size(t, sizeof t, (double)total);
+	printf("removed %zu of %zu entries (%s); %s left in %s\n", removed, n, f, t, cache_dir(c));
+	return status;
+}
+
 int cachecmd_main(int argc, char **argv)
 {
 	static const struct option lo[] = {
@@ -171,50 +223,10 @@ int cachecmd_main(int argc, char **argv)
 	struct cache_entry *e = cache_list(c, &n);
 	time_t now = time(NULL);
 	status = EXIT_ALL_OK;
-	if (!strcmp(verb, "list")) {
-		size_t total = 0;
-		printf("%-6s %-6s %-7s %-11s %-4s %s\n", "AGE", "USED", "SIZE", "PIXELS", "TYPE",
-		       "URL  OPTIONS");
-		for (size_t i = 0; i < n; i++) {
-			char age[32], used[32], size[32], px[32];
-			human_age(age, sizeof age, (long)(now - e[i].rendered_at));
-			human_age(used, sizeof used, (long)(now - e[i].used_at));
-			human_size(size, sizeof size, (double)e[i].bytes);
-			snprintf(px, sizeof px, "%dx%d", e[i].width, e[i].height);
-			printf("%-6s %-6s %-7s %-11s %-4s %s  %s\n", age, used, size, px,
-			       image_format_ext(e[i].format), e[i].url, e[i].options);
-			total += e[i].bytes;
-		}
-		char t[16];
-		human_size(t, sizeof t, (double)total);
-		printf("%zu entries, %s in %s\n", n, t, cache_dir(c));
-	} else {
-		/* clear, or prune: by age first, then the least recently used
-		 * until the rest fits in max_size. */
-		size_t total = 0, removed = 0, freed = 0;
-		for (size_t i = 0; i < n; i++)
-			total += e[i].bytes;
-		for (size_t i = 0; i < n; i++) {
-			bool drop = !strcmp(verb, "clear") ||
-				    (older >= 0 && now - e[i].rendered_at > older) ||
-				    (max_size >= 0 && (long long)total > max_size);
-			if (!drop)
-				continue;
-			if (cache_remove(c, &e[i]) < 0) {
-				log_err("%s: %s", e[i].path, strerror(errno));
-				status = EXIT_SOME_FAILED;
-				continue;
-			}
-			total -= e[i].bytes;
-			freed += e[i].bytes;
-			removed++;
-		}
-		char f[16], t[16];
-		human_size(f, sizeof f, (double)freed);
-		human_size(t, sizeof t, (double)total);
-		printf("removed %zu of %zu entries (%s); %s left in %s\n", removed, n, f, t,
-		       cache_dir(c));
-	}
+	if (!strcmp(verb, "list"))
+		list_entries(c, e, n, now);
+	else
+		status = remove_entries(c, e, n, now, !strcmp(verb, "clear"), older, max_size);
 	cache_entries_free(e, n);
 out:
 	cache_close(c);
