@@ -41,10 +41,11 @@ expect_rc 0
 expect_probe "$T/scroll.png" "png 1440 3000"
 expect_pixel "$T/scroll.png" 700 2500 "0 255 0" 0
 
-# Reloading for ever: a clear failure, soon, and not tried again.
+# Reloading for ever (during --delay, so that no shot can slip in between):
+# a clear failure, soon, and not tried again.
 : >"$T/requests.jsonl"
 start=$(date +%s)
-sp --no-cache --timeout 20 -o "$T/loop.png" "$BASE/restless.html?do=reload"
+sp --no-cache -d 1 --timeout 20 -o "$T/loop.png" "$BASE/restless.html?do=reload"
 elapsed=$(($(date +%s) - start))
 expect_rc 1
 expect_err "490 the page went on to other pages 5 times by itself"
