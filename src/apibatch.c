@@ -43,9 +43,14 @@ static void refuse_rest(struct apibatch *b, int code, const char *msg)
 	log_err("the API refuses this batch: %d %s; no more URLs are sent", code, msg);
 	while (b->nactive) {
 		struct job *j = b->active[--b->nactive];
-		api_req_free(j->req);
+		struct api_req *req = j->req;
 		j->req = NULL;
-		b->hooks.refused(b->hooks.ud, j);
+		/* One that has its answer already keeps it (an image paid for). */
+		if (api_req_done(req))
+			b->hooks.finished(b->hooks.ud, j, api_req_result(req));
+		else
+			b->hooks.refused(b->hooks.ud, j);
+		api_req_free(req);
 	}
 }
 

@@ -314,8 +314,9 @@ static struct job *next_job(void *ud)
 			continue;
 		/* --api revalidates a stale copy: it answers 304 if its image is no
 		 * newer. -r -1 wants a new image whatever the dates. */
-		if (r->s->api && r->cache && !j->entry_bad && r->render->refresh >= 0)
-			j->cached_at = cache_mtime(r->cache, j->key, r->render->format);
+		j->cached_at = r->s->api && r->cache && !j->entry_bad && r->render->refresh >= 0
+				       ? cache_mtime(r->cache, j->key, r->render->format)
+				       : 0;
 		return j;
 	}
 	return NULL;
@@ -324,7 +325,7 @@ static struct job *next_job(void *ud)
 static void job_finished(void *ud, struct job *j, struct render_result *res)
 {
 	struct run *r = ud;
-	if (res->not_modified) {
+	if (res->not_modified && !j->entry_bad) {
 		deliver_cached(r->deliver, j, true);
 		return;
 	}
@@ -465,6 +466,8 @@ static void run_wind_up(struct run *r)
 			slots_abort(r->slots, "no browser left to use");
 			slots_settle(r->slots);
 		}
+		/* Cached copies that prove unusable now come back to the queue. */
+		deliver_drain(r->deliver);
 		jobs_wake_waiting(&r->jobs);
 		struct job *j;
 		while ((j = jobs_pop(&r->jobs)))

@@ -296,8 +296,15 @@ void slots_tick(struct slots *s)
 	collect(s);
 	for (size_t k = 0; k < s->n; k++)
 		slot_advance(&s->v[k]);
-	for (size_t k = 0; k < s->n; k++)
+	/* Captures failed just now (a lost browser) are done at once. */
+	collect(s);
+	for (size_t k = 0; k < s->n; k++) {
+		/* A failure recorded during this tick (a relaunch that could not
+		 * start) is acted on next turn: no event of its own will come. */
+		if (s->v[k].failure)
+			loop_wake(s->c.loop);
 		slot_top_up(&s->v[k]);
+	}
 }
 
 static void wake_loop(void *ud)

@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
+#include <pthread.h>
 #include <signal.h>
 #include <sys/stat.h>
 #include <openssl/evp.h>
@@ -252,6 +253,30 @@ int mkdir_parents(const char *path, mode_t mode)
 	return rc;
 }
 
+static mode_t umask_value;
+
+static void read_umask(void)
+{
+	/* Read, not set and restored: umask(0) would be seen for a moment by
+	 * every thread, and by a browser forked in that moment. */
+	struct buf b = { 0 };
+	umask_value = 022;
+	if (read_file("/proc/self/status", &b) == 0) {
+		const char *u = strstr((const char *)b.data, "\nUmask:");
+		if (u)
+			umask_value = (mode_t)strtol(u + 8, NULL, 8);
+	}
+	buf_free(&b);
+}
+
+/* The process's umask. */
+static mode_t process_umask(void)
+{
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
+	pthread_once(&once, read_umask);
+	return umask_value;
+}
+
 /* Temporary files being written, for atomic_abort_all(): a few fixed slots
  * (one per thread that writes at a time is enough), claimed atomically. */
 #define ATOMIC_SLOTS 8
@@ -303,9 +328,7 @@ int atomic_begin(const char *path, char **tmp, char **err)
 	}
 	atomic_remember(t);
 	/* mkstemp makes it 0600; an output is as readable as any new file. */
-	mode_t um = umask(0);
-	umask(um);
-	fchmod(fd, 0666 & ~um);
+	fchmod(fd, 0666 & ~process_umask());
 	*tmp = t;
 	return fd;
 }

@@ -97,6 +97,8 @@ void workq_submit(struct workq *wq, workq_fn work, workq_fn done, void *arg)
 			work(arg);
 		pthread_mutex_lock(&wq->mu);
 		push(&wq->done_head, &wq->done_tail, j);
+		if (wq->wake)
+			wq->wake(wq->wake_ud);
 	} else {
 		push(&wq->todo_head, &wq->todo_tail, j);
 		pthread_cond_signal(&wq->cv_work);

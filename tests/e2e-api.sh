@@ -108,6 +108,20 @@ check "-r -1: refresh=-1, rendered again" \
 	test "$(apilog 'L[-1]["params"]["refresh"], L[-1]["status"]'):$(grep -c '"source":"rendered"' "$T/r4.jsonl")" = "('-1', 200):1"
 sp --api -r 100 --report "$T/r5.jsonl" -o "$T/k5.jpg" https://example.org/old-render
 check "-r 100 on a fresh copy: cached" grep -q '"source":"cached"' "$T/r5.jsonl"
+# A stale copy that is damaged: the API's 304 cannot keep it, so it is asked
+# for again without If-Modified-Since, once (not 304 after 304 for ever).
+sp --api --cache-dir "$T/dmg" -o "$T/dm1.jpg" https://example.org/old-render/damaged
+dmg=$(find "$T/dmg" -name '*.jpg')
+cp -p "$dmg" "$T/dmg-orig.jpg"
+head -c 300 "$T/dmg-orig.jpg" >"$dmg"
+touch -r "$T/dmg-orig.jpg" "$dmg"
+reset_log
+sp --api --cache-dir "$T/dmg" -o "$T/dm2.jpg" https://example.org/old-render/damaged
+expect_rc 0
+expect_probe "$T/dm2.jpg" "jpeg 1440 900"
+check "a damaged copy: 304, then asked again without If-Modified-Since ($(apilog '[(e["status"], e["ims"] is not None) for e in L]'))" \
+	test "$(apilog '[(e["status"], e["ims"] is not None) for e in L]')" = "[(304, True), (200, False)]"
+
 # A stale copy whose image the API has rendered anew since: 200 replaces it.
 sp --api -r 0 --report "$T/r6.jsonl" -o "$T/k6.jpg" https://example.org/newer
 meta=$(grep -l '"https://example.org/newer"' $(find "$T/cache" -name '*.json'))
