@@ -38,7 +38,6 @@ enum cap_state {
 };
 
 struct capture {
-	struct loop *loop;
 	struct cdp_conn *conn;
 	const struct capture_env *env;
 	const struct render *r;  /* env->r */
@@ -971,7 +970,6 @@ struct capture *capture_start(struct loop *loop, struct cdp_conn *conn, const ch
 			      const struct capture_env *env)
 {
 	struct capture *cap = xcalloc(1, sizeof *cap);
-	cap->loop = loop;
 	cap->conn = conn;
 	cap->env = env;
 	cap->r = env->r;

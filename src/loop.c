@@ -29,7 +29,6 @@ struct loop_timer {
  * given a duplicate of the caller's descriptor to poll and close. */
 struct loop_fd {
 	struct loop_handler h; /* first: the wsi's user data */
-	struct loop *loop;
 	struct lws *wsi;       /* NULL once libwebsockets closed it */
 	int fd;                /* the caller's */
 	bool read, write;
@@ -261,7 +260,6 @@ struct loop_fd *loop_fd_watch(struct loop *loop, int fd, bool read, bool write, 
 	}
 	struct loop_fd *w = xcalloc(1, sizeof *w);
 	w->h.fn = fd_callback;
-	w->loop = loop;
 	w->wsi = wsi;
 	w->fd = fd;
 	w->fn = fn;
