@@ -196,7 +196,8 @@ int api_error_code(long status, const void *body, size_t len, char **message)
 		code = code_of_message(msg);
 	else
 		code = status >= 400 && status < 600 ? (int)status : RENDER_E_RENDER;
-	*message = msg ? xstrdup(msg) : excerpt(body, len);
+	/* The server's words, escaped and cut short: a message of ours. */
+	*message = msg ? str_quote(msg, QUOTE_MAX) : excerpt(body, len);
 	cJSON_Delete(j);
 	return code;
 }

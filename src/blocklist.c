@@ -381,30 +381,40 @@ static char *compiled_path(const char *cache_dir, const char *id)
 	return xasprintf("%s/blocklist-%.32s", cache_dir, id);
 }
 
-/* Lines "h HOST" and "s SELECTOR" after the magic line. */
+struct blocklist *blocklist_parse_compiled(const char *text, size_t len)
+{
+	size_t m = strlen(COMPILED_MAGIC);
+	if (len < m + 5 || memchr(text, '\0', len) || strncmp(text, COMPILED_MAGIC, m) ||
+	    text[m] != '\n' || memcmp(text + len - 4, "end\n", 4))
+		return NULL;
+	struct blocklist *bl = xcalloc(1, sizeof *bl);
+	char *copy = xstrndup(text + m + 1, len - m - 1), *save = NULL;
+	for (char *line = strtok_r(copy, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		/* Checked as a list's rules are: a damaged copy adds nothing a
+		 * list could not (a host that is no host, CSS that is not a
+		 * selector). */
+		if (line[0] == 'h' && line[1] == ' ') {
+			char *h = clean_host(line + 2, strlen(line + 2));
+			if (h)
+				strset_add(&bl->hosts, h);
+			free(h);
+		} else if (line[0] == 's' && line[1] == ' ') {
+			add_selector(bl, line + 2, false);
+		}
+	}
+	free(copy);
+	finish(bl);
+	return bl;
+}
+
+/* Lines "h HOST" and "s SELECTOR" after the magic line, then "end". */
 static struct blocklist *read_compiled(const char *path)
 {
 	struct buf b = { 0 };
 	if (read_file(path, &b) < 0)
 		return NULL;
-	char *text = (char *)b.data;
-	size_t m = strlen(COMPILED_MAGIC);
-	if (b.len < m + 1 || strncmp(text, COMPILED_MAGIC, m) || text[m] != '\n' ||
-	    b.len < 5 || strcmp(text + b.len - 4, "end\n")) {
-		buf_free(&b);
-		return NULL;
-	}
-	struct blocklist *bl = xcalloc(1, sizeof *bl);
-	char *save = NULL;
-	for (char *line = strtok_r(text + m + 1, "\n", &save); line;
-	     line = strtok_r(NULL, "\n", &save)) {
-		if (line[0] == 'h' && line[1] == ' ')
-			strset_add(&bl->hosts, line + 2);
-		else if (line[0] == 's' && line[1] == ' ')
-			strset_add(&bl->selectors, line + 2);
-	}
+	struct blocklist *bl = blocklist_parse_compiled((const char *)b.data, b.len);
 	buf_free(&b);
-	finish(bl);
 	return bl;
 }
 

@@ -48,5 +48,8 @@ size_t blocklist_selector_count(const struct blocklist *bl);
 
 /* Parses one list's text into hosts and selectors (exposed for tests). */
 struct blocklist *blocklist_parse_text(const char *text);
+/* The compiled copy blocklist_load() keeps (len bytes), or NULL when it is
+ * not one, whole; its rules are checked as a list's are. */
+struct blocklist *blocklist_parse_compiled(const char *text, size_t len);
 
 #endif

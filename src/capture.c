@@ -175,7 +175,10 @@ static void cap_fail(struct capture *cap, int code, bool transient, const char *
 	va_end(ap);
 	cap->res.code = code;
 	cap->res.transient = transient;
-	cap->res.message = msg ? msg : xstrdup("error");
+	/* It may carry the browser's words (an error text, a URL): one
+	 * readable line, cut short, for messages and reports. */
+	cap->res.message = str_quote(msg ? msg : "error", RESULT_MESSAGE_MAX);
+	free(msg);
 	buf_free(&cap->res.image);
 	cap_finish(cap);
 }
@@ -307,6 +310,25 @@ static void on_screenshot(void *ud, const cJSON *result, const char *error)
 	}
 	if (!cap->res.rendered_at)
 		cap->res.rendered_at = time(NULL);
+	if (cap->tiles || cap->r->thumb_width) {
+		/* Decoded here: never larger than what was asked for (a header that
+		 * claims more would make us allocate for it). */
+		int w = 0, h = 0, max_h = cap->page_height > cap->r->height && cap->r->fullpage
+						 ? cap->page_height
+						 : cap->r->height;
+		if (cap->tiles)
+			max_h = cap->page_height - cap->tiles_done * TILE_HEIGHT < TILE_HEIGHT
+					? cap->page_height - cap->tiles_done * TILE_HEIGHT
+					: TILE_HEIGHT;
+		if (image_dimensions(img.data, img.len, &w, &h) < 0 || w < 1 || h < 1 ||
+		    w > cap->r->width || h > max_h) {
+			buf_free(&img);
+			cap_fail(cap, RENDER_E_RENDER, false,
+				 "the browser sent an image of %dx%d px, not the %dx%d asked for", w, h,
+				 cap->r->width, max_h);
+			return;
+		}
+	}
 	if (!cap->tiles && cap->r->thumb_width) {
 		/* One shot to shrink: our own work, off the loop. */
 		cap->tiles = xcalloc(1, sizeof *cap->tiles);
@@ -318,7 +340,9 @@ static void on_screenshot(void *ud, const cJSON *result, const char *error)
 	if (!cap->tiles) {
 		/* One shot: Chrome's encoding is the result. */
 		int w = 0, h = 0;
-		if (image_dimensions(img.data, img.len, &w, &h) < 0) {
+		enum image_format f;
+		if (image_sniff(img.data, img.len, &f) < 0 || f != cap->r->format ||
+		    image_dimensions(img.data, img.len, &w, &h) < 0) {
 			buf_free(&img);
 			cap_fail(cap, RENDER_E_RENDER, false, "the browser sent an unreadable image");
 			return;

@@ -75,7 +75,6 @@ static void delivery_work(void *arg)
 
 /* The longest part of an input shown in a message: a binary or endless
  * line must not become an endless message. */
-#define QUOTE_MAX 200
 
 static void say_outcome(struct deliver *d, const struct delivery *dv)
 {

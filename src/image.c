@@ -73,17 +73,27 @@ int image_dimensions(const void *data, size_t len, int *w, int *h)
 	if (f == IMAGE_PNG) {
 		if (len < 24 || memcmp(p + 12, "IHDR", 4))
 			return -1;
-		*w = (int)((uint32_t)p[16] << 24 | (uint32_t)p[17] << 16 | (uint32_t)p[18] << 8 | p[19]);
-		*h = (int)((uint32_t)p[20] << 24 | (uint32_t)p[21] << 16 | (uint32_t)p[22] << 8 | p[23]);
+		uint32_t pw = (uint32_t)p[16] << 24 | (uint32_t)p[17] << 16 | (uint32_t)p[18] << 8 | p[19];
+		uint32_t ph = (uint32_t)p[20] << 24 | (uint32_t)p[21] << 16 | (uint32_t)p[22] << 8 | p[23];
+		/* PNG's limit is 2^31 - 1 each way; zero is no image. */
+		if (pw == 0 || ph == 0 || pw > INT32_MAX || ph > INT32_MAX)
+			return -1;
+		*w = (int)pw;
+		*h = (int)ph;
 		return 0;
 	}
 	tjhandle tj = tjInitDecompress();
 	if (!tj)
 		return -1;
-	int sub, cs, rc;
-	rc = tjDecompressHeader3(tj, p, (unsigned long)len, w, h, &sub, &cs);
+	int sub, cs, rc, jw = 0, jh = 0;
+	rc = tjDecompressHeader3(tj, p, (unsigned long)len, &jw, &jh, &sub, &cs);
 	tjDestroy(tj);
-	return rc == 0 ? 0 : -1;
+	/* A stream of tables only "succeeds" with no size at all. */
+	if (rc != 0 || jw < 1 || jh < 1)
+		return -1;
+	*w = jw;
+	*h = jh;
+	return 0;
 }
 
 struct image *image_new(int width, int height)
@@ -137,10 +147,14 @@ static struct image *decode_jpeg(const void *data, size_t len, int min_width, ch
 		*err = xasprintf("JPEG: %s", tjGetErrorStr2(NULL));
 		return NULL;
 	}
-	int w, h, sub, cs;
+	int w = 0, h = 0, sub, cs;
 	struct image *img = NULL;
 	if (tjDecompressHeader3(tj, data, (unsigned long)len, &w, &h, &sub, &cs) < 0) {
 		*err = xasprintf("JPEG: %s", tjGetErrorStr2(tj));
+		goto out;
+	}
+	if (w < 1 || h < 1 || w > IMAGE_MAX_DIM * 4 || h > IMAGE_MAX_DIM * 4) {
+		*err = xasprintf("JPEG: %dx%d is no image size savepage takes", w, h);
 		goto out;
 	}
 	/* DCT scaling: decode straight to a smaller size when that is enough. */

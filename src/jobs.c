@@ -8,10 +8,28 @@
 #include "log.h"
 #include "urls.h"
 
-static void add_job(struct jobs *q, struct strset *seen, const char *input, int line)
+/* The input as a string for messages and reports: a NUL byte (which
+ * url_normalise_n refused) written as the text \x00. */
+static char *input_text(const char *input, size_t len)
+{
+	struct buf b = { 0 };
+	buf_puts(&b, "");
+	for (const char *p = input, *end = input + len; p < end;) {
+		const char *nul = memchr(p, '\0', (size_t)(end - p));
+		size_t n = nul ? (size_t)(nul - p) : (size_t)(end - p);
+		buf_append(&b, p, n);
+		if (nul)
+			buf_puts(&b, "\\x00");
+		p += n + (nul ? 1 : 0);
+	}
+	return (char *)b.data;
+}
+
+static void add_job(struct jobs *q, struct strset *seen, const char *input, size_t len,
+		    int line)
 {
 	const char *why = NULL;
-	char *url = url_normalise(input, &why);
+	char *url = url_normalise_n(input, len, &why);
 	if (url && !strset_add(seen, url)) {
 		log_info("%s: a duplicate; captured once", url);
 		free(url);
@@ -23,7 +41,7 @@ static void add_job(struct jobs *q, struct strset *seen, const char *input, int 
 	}
 	struct job *j = &q->v[q->n++];
 	memset(j, 0, sizeof *j);
-	j->input = xstrdup(input);
+	j->input = input_text(input, len);
 	j->url = url;
 	j->why_invalid = why;
 	j->line = line;
@@ -35,17 +53,17 @@ struct line_ctx {
 	struct strset *seen;
 };
 
-static void on_input_line(void *ud, const char *line, int lineno)
+static void on_input_line(void *ud, const char *line, size_t len, int lineno)
 {
 	struct line_ctx *c = ud;
-	add_job(c->q, c->seen, line, lineno);
+	add_job(c->q, c->seen, line, len, lineno);
 }
 
 int jobs_read(struct jobs *q, const struct strlist *urls, const struct strlist *inputs)
 {
 	struct strset seen = { 0 };
 	for (size_t i = 0; i < urls->n; i++)
-		add_job(q, &seen, urls->v[i], (int)i + 1);
+		add_job(q, &seen, urls->v[i], strlen(urls->v[i]), (int)i + 1);
 	struct line_ctx c = { q, &seen };
 	int rc = 0;
 	for (size_t i = 0; i < inputs->n && rc == 0; i++) {

@@ -245,34 +245,48 @@ struct opt_value {
 	enum image_format fmt;
 };
 
+/* "--NAME: 'VALUE' WHAT" with the value escaped and cut short: a message
+ * never carries raw bytes or a whole file's worth of them. */
+static char *refuse(const struct opt_def *d, const char *v, const char *what)
+{
+	char *q = str_quote(v, QUOTE_MAX);
+	char *m = xasprintf("--%s: '%s' %s", d->name, q, what);
+	free(q);
+	return m;
+}
+
 /* Reads v as d's type into out. NULL, or what is wrong (caller frees). */
 static char *opt_value(const struct opt_def *d, const char *v, struct opt_value *out)
 {
-	char *end;
+	char *end, what[96];
 	*out = (struct opt_value){ 0, 0, true, IMAGE_JPEG };
 	switch (d->arg) {
 	case ARG_NONE:
 		if (v && parse_bool(v, &out->on) < 0)
-			return xasprintf("--%s: '%s' is not true or false", d->name, v);
+			return refuse(d, v, "is not true or false");
 		break;
 	case ARG_INT:
 		errno = 0;
 		out->n = strtol(v, &end, 10);
-		if (errno || end == v || *end || out->n < (long)d->min || out->n > (long)d->max)
-			return xasprintf("--%s: '%s' is not a whole number from %.0f to %.0f", d->name,
-					 v, d->min, d->max);
+		if (errno || end == v || *end || out->n < (long)d->min || out->n > (long)d->max) {
+			snprintf(what, sizeof what, "is not a whole number from %.0f to %.0f", d->min,
+				 d->max);
+			return refuse(d, v, what);
+		}
 		break;
 	case ARG_SECONDS:
 		errno = 0;
 		out->secs = strtod(v, &end);
 		if (errno || end == v || *end || !isfinite(out->secs) || out->secs < d->min ||
-		    out->secs > d->max)
-			return xasprintf("--%s: '%s' is not a number of seconds from %g to %g",
-					 d->name, v, d->min, d->max);
+		    out->secs > d->max) {
+			snprintf(what, sizeof what, "is not a number of seconds from %g to %g", d->min,
+				 d->max);
+			return refuse(d, v, what);
+		}
 		break;
 	case ARG_FORMAT:
 		if (image_format_parse(v, &out->fmt) < 0)
-			return xasprintf("--%s: '%s' is not jpeg or png", d->name, v);
+			return refuse(d, v, "is not jpeg or png");
 		break;
 	case ARG_STRING:
 		break;
@@ -317,8 +331,12 @@ static char *opt_apply(struct settings *s, const struct opt_def *d, const char *
 		int rc = cookie_split(v, &names, &values, &bad);
 		strlist_free(&names);
 		strlist_free(&values);
-		if (rc < 0)
-			return xasprintf("--cookie: '%s': %s", v, bad);
+		if (rc < 0) {
+			char *q = str_quote(v, QUOTE_MAX);
+			char *m = xasprintf("--cookie: '%s': %s", q, bad);
+			free(q);
+			return m;
+		}
 		set_str(&r->cookie, v);
 		break;
 	}
@@ -335,7 +353,7 @@ static char *opt_apply(struct settings *s, const struct opt_def *d, const char *
 	case OPT_RETRIES: s->retries = (int)n; break;
 	case OPT_BROWSER_URL:
 		if (strncmp(v, "ws://", 5) && strncmp(v, "http://", 7))
-			return xasprintf("--browser-url: '%s' is not a ws:// or http:// address", v);
+			return refuse(d, v, "is not a ws:// or http:// address");
 		strlist_add(&s->browser_urls, v);
 		break;
 	case OPT_PROGRESS: s->progress = on ? 1 : 0; break;
@@ -347,7 +365,7 @@ static char *opt_apply(struct settings *s, const struct opt_def *d, const char *
 	case OPT_API: s->api = on; break;
 	case OPT_API_URL:
 		if (strncmp(v, "https://", 8) && strncmp(v, "http://", 7))
-			return xasprintf("--api-url: '%s' is not an http:// or https:// address", v);
+			return refuse(d, v, "is not an http:// or https:// address");
 		set_str(&s->api_url, v);
 		break;
 	case OPT_KEY:
@@ -412,6 +430,51 @@ char *options_config_path(void)
 }
 
 /* name = value lines with long option names; '#' starts a comment line. */
+int options_config_text(struct settings *s, const char *source, const char *text, size_t len)
+{
+	int rc = 0, lineno = 0;
+	for (size_t at = 0; rc == 0 && at < len;) {
+		const char *nl = memchr(text + at, '\n', len - at);
+		size_t n = nl ? (size_t)(nl - (text + at)) : len - at;
+		char *line = xstrndup(text + at, n);
+		at += n + (nl ? 1 : 0);
+		lineno++;
+		char *why = NULL;
+		char *t = str_trim(line);
+		if (strlen(line) != n) {
+			/* Not text: nothing after the NUL byte may be quietly dropped. */
+			why = xstrdup("holds a NUL byte: not a text file");
+		} else if (*t && *t != '#') {
+			char *eq = strchr(t, '=');
+			char *name = t, *value = NULL;
+			if (eq) {
+				*eq = '\0';
+				value = str_trim(eq + 1);
+				name = str_trim(t);
+			}
+			const struct opt_def *d = opt_find(name, strlen(name));
+			if (!d || d->cli_only) {
+				char *q = str_quote(name, QUOTE_MAX);
+				why = xasprintf("'%s' is not an option the config file can set", q);
+				free(q);
+			} else if (d->arg != ARG_NONE && !value) {
+				why = xasprintf("%s needs '= value'", d->name);
+			} else {
+				why = opt_apply(s, d, value, true);
+			}
+		}
+		free(line);
+		if (why) {
+			char *q = str_quote(source, QUOTE_MAX);
+			log_err("%s: line %d: %s", q, lineno, why);
+			free(q);
+			free(why);
+			rc = -1;
+		}
+	}
+	return rc;
+}
+
 static int config_load(struct settings *s, const char *path)
 {
 	struct buf b = { 0 };
@@ -422,38 +485,7 @@ static int config_load(struct settings *s, const char *path)
 		log_err("%s: %s", path, strerror(errno));
 		return -1;
 	}
-	int rc = 0, lineno = 0;
-	char *next = (char *)b.data;
-	while (rc == 0 && next && *next) {
-		char *line = next;
-		next = strchr(line, '\n');
-		if (next)
-			*next++ = '\0';
-		lineno++;
-		char *t = str_trim(line);
-		if (!*t || *t == '#')
-			continue;
-		char *eq = strchr(t, '=');
-		char *name = t, *value = NULL;
-		if (eq) {
-			*eq = '\0';
-			value = str_trim(eq + 1);
-			name = str_trim(t);
-		}
-		const struct opt_def *d = opt_find(name, strlen(name));
-		char *why = NULL;
-		if (!d || d->cli_only)
-			why = xasprintf("'%s' is not an option the config file can set", name);
-		else if (d->arg != ARG_NONE && !value)
-			why = xasprintf("%s needs '= value'", name);
-		else
-			why = opt_apply(s, d, value, true);
-		if (why) {
-			log_err("%s: line %d: %s", path, lineno, why);
-			free(why);
-			rc = -1;
-		}
-	}
+	int rc = options_config_text(s, path, (const char *)b.data, b.len);
 	buf_free(&b);
 	return rc;
 }

@@ -63,6 +63,9 @@ enum opt_status options_parse(struct settings *s, int argc, char **argv);
  * when it holds the API key or secret and others can read it. The one
  * place the config file is read. 0, or -1 reported. */
 int options_read_config(struct settings *s);
+/* The config file's text (len bytes from source, named in messages) applied
+ * to s; 0, or -1 with the first error reported (the rest is not read). */
+int options_config_text(struct settings *s, const char *source, const char *text, size_t len);
 
 /* Writes --help text generated from the option table. */
 void options_help(FILE *f);

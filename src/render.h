@@ -83,10 +83,13 @@ void render_api_params(const struct render *r, bool post,
 /* SavePage error codes used by savepage itself. */
 enum { RENDER_OK = 0, RENDER_E_URL = 462, RENDER_E_RENDER = 490 };
 
+/* How long a result's message may be (longer ones are cut). */
+#define RESULT_MESSAGE_MAX 500
+
 /* What came of rendering one URL, by the browser or the hosted API. */
 struct render_result {
 	int code;          /* RENDER_OK or a SavePage error code */
-	char *message;     /* set when code != 0 */
+	char *message;     /* set when code != 0: one line of text */
 	bool transient;    /* a failure worth retrying (timeout, crash, lost browser) */
 	int http_status;   /* of the main document; 0 if unknown (file: URLs) */
 	bool load_timed_out; /* `load` never fired: shot as the page stood */

@@ -84,7 +84,8 @@ static char *host_to_ascii(const char *host, size_t n)
 static bool host_ok(const char *h, size_t n)
 {
 	if (n && *h == '[') {
-		if (n < 3)
+		/* An IPv6 literal: [hex digits, colons, dots], with a colon. */
+		if (n < 4 || h[n - 1] != ']' || !memchr(h, ':', n))
 			return false;
 		for (size_t i = 1; i + 1 < n; i++)
 			if (!isxdigit((unsigned char)h[i]) && h[i] != ':' && h[i] != '.')
@@ -124,6 +125,11 @@ static char *normalise_web(const struct url_parts *up, const char **why)
 		if ((unsigned char)u.host[i] < 0x80)
 			continue;
 		ascii = host_to_ascii(u.host, u.host_len);
+		/* A name in Unicode is a name: never an IPv6 literal once converted. */
+		if (ascii && *ascii == '[') {
+			free(ascii);
+			ascii = NULL;
+		}
 		if (!ascii) {
 			*why = "URL has a host name that is not a valid international name";
 			return NULL;
@@ -156,9 +162,13 @@ static char *normalise_web(const struct url_parts *up, const char **why)
 
 char *url_normalise(const char *in, const char **why)
 {
-	while (isspace((unsigned char)*in))
-		in++;
-	size_t len = strlen(in);
+	return url_normalise_n(in, strlen(in), why);
+}
+
+char *url_normalise_n(const char *in, size_t len, const char **why)
+{
+	while (len > 0 && isspace((unsigned char)*in))
+		in++, len--;
 	while (len > 0 && isspace((unsigned char)in[len - 1]))
 		len--;
 	if (len == 0) {
@@ -178,9 +188,10 @@ char *url_normalise(const char *in, const char **why)
 			return NULL;
 		}
 	}
-	const char *sep = strstr(in, "://");
+	/* Text from here on: no NUL byte, no control character. */
+	const char *sep = memmem(in, len, "://", 3);
 	/* A bare host (example.com/path) is an https URL. */
-	char *s = sep && sep < in + len ? xstrndup(in, len) : xasprintf("https://%.*s", (int)len, in);
+	char *s = sep ? xstrndup(in, len) : xasprintf("https://%.*s", (int)len, in);
 	struct url_parts u;
 	char *out = NULL;
 	*why = NULL;
@@ -271,31 +282,45 @@ bad:
 	return -1;
 }
 
-int url_read_lines(const char *path, void (*cb)(void *ud, const char *line, int lineno),
-		   void *ud, char **err)
+int url_read_stream(FILE *f, const char *name,
+		    void (*cb)(void *ud, const char *line, size_t len, int lineno), void *ud,
+		    char **err)
 {
-	FILE *f = strcmp(path, "-") ? fopen(path, "re") : stdin;
-	if (!f) {
-		*err = xasprintf("%s: %s", path, strerror(errno));
-		return -1;
-	}
 	char *line = NULL;
 	size_t cap = 0;
 	ssize_t n;
 	int lineno = 0;
 	while ((n = getline(&line, &cap, f)) >= 0) {
 		lineno++;
-		char *s = str_trim(line);
-		if (!*s || *s == '#')
+		/* By length: a NUL byte in a line is the line's, to be refused with it. */
+		const char *s = line, *e = line + n;
+		while (s < e && isspace((unsigned char)*s))
+			s++;
+		while (e > s && isspace((unsigned char)e[-1]))
+			e--;
+		if (s == e || *s == '#')
 			continue;
-		cb(ud, s, lineno);
+		cb(ud, s, (size_t)(e - s), lineno);
 	}
 	int rc = 0;
 	if (ferror(f)) {
-		*err = xasprintf("%s: %s", path, strerror(errno));
+		*err = xasprintf("%s: %s", name, strerror(errno));
 		rc = -1;
 	}
 	free(line);
+	return rc;
+}
+
+int url_read_lines(const char *path,
+		   void (*cb)(void *ud, const char *line, size_t len, int lineno), void *ud,
+		   char **err)
+{
+	FILE *f = strcmp(path, "-") ? fopen(path, "re") : stdin;
+	if (!f) {
+		*err = xasprintf("%s: %s", path, strerror(errno));
+		return -1;
+	}
+	int rc = url_read_stream(f, path, cb, ud, err);
 	if (f != stdin)
 		fclose(f);
 	return rc;

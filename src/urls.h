@@ -4,6 +4,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 
 #include "util.h"
 
@@ -31,6 +32,8 @@ int url_split(const char *url, struct url_parts *p);
  * http, https and file URLs. Returns a new string (caller frees), or NULL
  * with *why set to a static reason when it is invalid or blank. */
 char *url_normalise(const char *in, const char **why);
+/* The same for len bytes, which may hold a NUL byte (refused). */
+char *url_normalise_n(const char *in, size_t len, const char **why);
 
 /* For a normalised http(s) URL: scheme://host[:port]/ (caller frees);
  * NULL for other schemes. */
@@ -40,10 +43,16 @@ char *url_origin(const char *url);
 char *url_host(const char *url);
 
 /* Calls cb for each URL line of path ("-": standard input): blank lines and
- * lines starting with '#' are skipped, blanks around a URL trimmed. lineno
- * counts from 1. Returns 0, or -1 with *err set (caller frees). */
-int url_read_lines(const char *path, void (*cb)(void *ud, const char *line, int lineno),
-		   void *ud, char **err);
+ * lines starting with '#' are skipped, blanks around a URL trimmed. A line
+ * is len bytes (not NUL-terminated; it may hold a NUL byte). lineno counts
+ * from 1. Returns 0, or -1 with *err set (caller frees). */
+int url_read_lines(const char *path,
+		   void (*cb)(void *ud, const char *line, size_t len, int lineno), void *ud,
+		   char **err);
+/* The same from an open stream, named name in messages. */
+int url_read_stream(FILE *f, const char *name,
+		    void (*cb)(void *ud, const char *line, size_t len, int lineno), void *ud,
+		    char **err);
 
 /* Splits a Cookie string "name=value; name2=value2" into pairs with blanks
  * trimmed. Returns the number of pairs, or -1 with *why set (static) when a

@@ -109,6 +109,8 @@ bool utf8_valid(const char *s, size_t n);
 /* s for a message: control characters and bytes that are not UTF-8 as
  * \xHH, cut once max bytes are written, with its length. Caller frees. */
 char *str_quote(const char *s, size_t max);
+/* How much of an input a message quotes. */
+#define QUOTE_MAX 200
 
 /* Appends s to b as a JSON string literal, quotes included; bytes that are
  * not UTF-8 become U+FFFD, so the result is always valid JSON. */

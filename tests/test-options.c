@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include "options.h"
+#include "log.h"
 #include "unit.h"
 
 static enum opt_status parse(struct settings *s, const char *const *args)
@@ -18,6 +19,14 @@ static enum opt_status parse(struct settings *s, const char *const *args)
 	settings_free(s);
 	settings_init(s);
 	return options_parse(s, argc, argv);
+}
+
+static char *last_message;
+
+static void keep_message(const char *line)
+{
+	free(last_message);
+	last_message = strdup(line);
 }
 
 int main(void)
@@ -115,6 +124,23 @@ int main(void)
 	snprintf(path, sizeof path, "%s/savepage", dir);
 	rmdir(path);
 	rmdir(dir);
+
+	/* Text that is not text: a NUL byte is an error naming its line, not
+	 * the quiet end of the file; a name of raw bytes is quoted escaped. */
+	settings_free(&s);
+	settings_init(&s);
+	log_set_sink(keep_message);
+	static const char nul[] = "width = 800\nheight = 600\0junk\nquality = 5\n";
+	CHECK(options_config_text(&s, "cfg", nul, sizeof nul - 1) == -1);
+	CHECK(s.render.width == 800 && s.render.quality != 5);
+	CHECK_STR(last_message, "cfg: line 2: holds a NUL byte: not a text file");
+	CHECK(options_config_text(&s, "cfg", "\xff\x01 = 1\n", 7) == -1);
+	CHECK_STR(last_message, "cfg: line 1: '\\xFF\\x01' is not an option the config file can set");
+	CHECK(options_config_text(&s, "cfg", "width = \x1b[31m\n", 14) == -1);
+	CHECK_STR(last_message,
+		  "cfg: line 1: --width: '\\x1B[31m' is not a whole number from 1 to 16384");
+	log_set_sink(NULL);
+	free(last_message);
 
 	settings_free(&s);
 	return unit_done();

@@ -16,6 +16,26 @@ static void norm(const char *in, const char *want)
 	free(got);
 }
 
+struct lines {
+	int n, refused, refused_line;
+	char *last;
+};
+
+static void on_line(void *ud, const char *line, size_t len, int lineno)
+{
+	struct lines *l = ud;
+	const char *why = NULL;
+	char *url = url_normalise_n(line, len, &why);
+	l->n++;
+	if (!url) {
+		l->refused++;
+		l->refused_line = lineno;
+		return;
+	}
+	free(l->last);
+	l->last = url;
+}
+
 static void split(const char *in, int want_n, const char *want_first_name,
 		  const char *want_first_value)
 {
@@ -74,6 +94,12 @@ int main(void)
 	norm("http://-bad.org/", NULL);
 	norm("http://a..b/", NULL);
 	norm("http://[zz]/", NULL);
+	/* Found by fuzz/fuzz-urls: a Unicode name that IDNA turns into a
+	 * bracket, and brackets that are no IPv6 address. */
+	norm("\xe2\x80\x8d[e.e..", NULL);
+	norm("http://[e.e.]/", NULL);
+	norm("http://[::1/", NULL);
+	norm("http://[1.2]/", NULL);
 	norm("file://relative", NULL);
 	norm("http://tab\there/", NULL);
 
@@ -90,6 +116,21 @@ int main(void)
 	h = url_host("file:///tmp/x");
 	CHECK_STR(h, "");
 	free(h);
+
+	/* A list line holding a NUL byte is refused whole, not cut at the NUL. */
+	{
+		static const char list[] = "https://a.example/\0tail\n  # c\n\n b.example  \n";
+		FILE *f = fmemopen((void *)list, sizeof list - 1, "r");
+		struct lines got = { 0 };
+		char *err = NULL;
+		CHECK(f && url_read_stream(f, "list", on_line, &got, &err) == 0);
+		if (f)
+			fclose(f);
+		CHECK(got.n == 2);
+		CHECK(got.refused == 1 && got.refused_line == 1);
+		CHECK_STR(got.last, "https://b.example/");
+		free(got.last);
+	}
 
 	split("SID=abc; lang=de", 2, "SID", "abc");
 	split("  a = 1 ;b=2 ", 2, "a", "1");
