@@ -335,6 +335,41 @@ void cdp_cancel_owner(struct cdp_conn *c, void *owner)
 			p->cb = NULL;
 }
 
+struct cdp_conn *cdp_conn_offline(struct loop *loop, cdp_event_fn on_event,
+				  cdp_closed_fn on_closed, void *ud)
+{
+	struct cdp_conn *c = xcalloc(1, sizeof *c);
+	c->loop = loop;
+	c->closed_later = loop_timer_new(loop, conn_tell_closed, c);
+	c->on_event = on_event;
+	c->on_closed = on_closed;
+	c->ud = ud;
+	c->next_id = 1;
+	c->state = CONN_OPEN; /* and no wsi: what is sent stays queued */
+	return c;
+}
+
+void cdp_conn_receive(struct cdp_conn *c, const void *msg, size_t len)
+{
+	/* As the websocket hands it over: into the receive buffer first. */
+	buf_append(&c->rx, msg, len);
+	conn_dispatch(c, (const char *)c->rx.data, c->rx.len);
+	buf_reset(&c->rx);
+}
+
+char *cdp_conn_take_sent(struct cdp_conn *c)
+{
+	struct cdp_out *o = c->out_head;
+	if (!o)
+		return NULL;
+	c->out_head = o->next;
+	if (!c->out_head)
+		c->out_tail = NULL;
+	char *text = xstrndup((const char *)o->data + LWS_PRE, o->len);
+	free(o);
+	return text;
+}
+
 void cdp_conn_free(struct cdp_conn *c)
 {
 	if (!c)

@@ -41,4 +41,14 @@ void cdp_send(struct cdp_conn *c, const char *session_id, const char *method, cJ
 /* Forgets the callbacks of every pending request tagged with owner. */
 void cdp_cancel_owner(struct cdp_conn *c, void *owner);
 
+/* For the unit tests and the fuzz targets: a connection with no socket,
+ * open at once. What is sent stays queued for cdp_conn_take_sent(), and
+ * cdp_conn_receive() hands it a message as if the browser had sent it
+ * (the bytes as they came off the wire: any length, any content). */
+struct cdp_conn *cdp_conn_offline(struct loop *loop, cdp_event_fn on_event,
+				  cdp_closed_fn on_closed, void *ud);
+void cdp_conn_receive(struct cdp_conn *c, const void *msg, size_t len);
+/* The oldest message sent and not yet taken (caller frees), or NULL. */
+char *cdp_conn_take_sent(struct cdp_conn *c);
+
 #endif
