@@ -101,12 +101,14 @@ expect_err "$BASE/hang: 490 timed out after 2 s"
 check "--timeout 2 on a hanging server returned in ${elapsed}s" test "$elapsed" -lt 4
 check "no output file after a timeout" test ! -e "$T/x.png"
 # A timeout is transient: tried again once by default, --retries 2 twice more.
+# (3 s each: under ASan on a loaded machine 1 s can pass before the
+# browser sends its request, and the server never sees that attempt.)
 : >"$T/requests.jsonl"
-sp --timeout 1 -o "$T/x.png" "$BASE/hang"
+sp --timeout 3 -o "$T/x.png" "$BASE/hang"
 expect_rc 1
 check "one retry by default ($(grep -c '"/hang"' "$T/requests.jsonl") requests)" test "$(grep -c '"/hang"' "$T/requests.jsonl")" = 2
 : >"$T/requests.jsonl"
-sp --timeout 1 --retries 2 -o "$T/x.png" "$BASE/hang"
+sp --timeout 3 --retries 2 -o "$T/x.png" "$BASE/hang"
 check "--retries 2 ($(grep -c '"/hang"' "$T/requests.jsonl") requests)" test "$(grep -c '"/hang"' "$T/requests.jsonl")" = 3
 # A name that does not resolve is not transient: asked for once.
 sp --retries 3 -v -o "$T/x.png" "http://nonexistent.invalid/"
