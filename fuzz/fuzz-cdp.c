@@ -8,7 +8,8 @@
  * starts with '{' and has neither "id" nor "method" is a reply to the oldest
  * command still unanswered (the harness adds the id, as the fuzzer cannot know it); one
  * that starts with '!' is sent as it is (after the '!'). Events are routed
- * as the run routes them: by their sessionId. */
+ * as the run routes them: by their sessionId. fuzz/cdp-seeds.py writes the
+ * seeds. */
 #include "config.h"
 
 #include <string.h>
@@ -116,6 +117,7 @@ FUZZ_ENTRY(cdp)
 		.blocklist = flags & 32 ? cdp_blocklist : NULL,
 		.blocked_hosts = flags & 64 ? &hosts : NULL,
 		.cpu = NULL, /* stitched and shrunk at once, on this thread */
+		.hide_webdriver = flags & 128,
 	};
 
 	struct harness h = { 0 };

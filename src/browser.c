@@ -58,6 +58,19 @@ const char *const browser_default_flags[] = {
 	"--force-color-profile=srgb",
 	"--disable-dev-shm-usage",
 	"--disable-gpu",
+	/* navigator.webdriver false, as for a person: some sites and consent
+	 * libraries show nothing to an automated browser. */
+	"--disable-blink-features=AutomationControlled",
+	/* A mouse, as on a desktop: pages ask (hover: hover) and (pointer: fine)
+	 * to choose between their desktop and touch layouts, and the shell has
+	 * no pointing device (DevTools' media emulation cannot change these). */
+	"--blink-settings=primaryHoverType=2,availableHoverTypes=2,primaryPointerType=4,"
+	"availablePointerTypes=4",
+	/* Glyph outlines hinted as desktop Chrome draws them here: it takes
+	 * fontconfig's hint style, whose default (Debian, Ubuntu, Fedora) is
+	 * slight; the shell's own is full, and text in scripts drawn from
+	 * fallback fonts (Arabic, Thai, CJK, emoji) then differs. */
+	"--font-render-hinting=slight",
 	NULL,
 };
 
@@ -148,8 +161,8 @@ static char *output_tail(const struct browser *b)
 	return tail;
 }
 
-static void child_exec(const char *path, char *const argv[], int in_fd, int out_fd,
-		       int err_fd, pid_t parent)
+static void child_exec(const char *path, char *const argv[], char *const envp[], int in_fd,
+		       int out_fd, int err_fd, pid_t parent)
 {
 	setpgid(0, 0);
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
@@ -173,7 +186,7 @@ static void child_exec(const char *path, char *const argv[], int in_fd, int out_
 	signal(SIGPIPE, SIG_DFL);
 	signal(SIGINT, SIG_DFL);
 	signal(SIGTERM, SIG_DFL);
-	execv(path, argv);
+	execve(path, argv, envp);
 	_exit(127);
 }
 
@@ -260,13 +273,28 @@ struct browser *browser_spawn(const char *path, const struct strlist *extra_args
 		strlist_add(&argv, extra_args->v[i]);
 	strlist_add(&argv, "about:blank");
 
+	/* Its own TMPDIR inside the profile: what Chrome leaves there when it
+	 * is killed (the full chromium's org.chromium.Chromium.* files) goes
+	 * with the profile. Built before fork: the child only calls execve. */
+	char *btmp = xasprintf("%s/tmp", profile);
+	mkdir(btmp, 0700);
+	struct strlist envp = { 0 };
+	for (char **e = environ; *e; e++)
+		if (strncmp(*e, "TMPDIR=", 7) != 0)
+			strlist_add(&envp, *e);
+	char *tmpdir_var = xasprintf("TMPDIR=%s", btmp);
+	strlist_add(&envp, tmpdir_var);
+	free(tmpdir_var);
+	free(btmp);
+
 	/* Chrome's processes that lose their parent become ours to reap. */
 	prctl(PR_SET_CHILD_SUBREAPER, 1);
 	pid_t parent = getpid();
 	pid_t pid = fork();
 	if (pid == 0)
-		child_exec(path, argv.v, to_chrome[0], from_chrome[1], output[1], parent);
+		child_exec(path, argv.v, envp.v, to_chrome[0], from_chrome[1], output[1], parent);
 	strlist_free(&argv);
+	strlist_free(&envp);
 	close(to_chrome[0]);
 	close(from_chrome[1]);
 	close(output[1]);

@@ -756,7 +756,31 @@ static void cap_setup_and_navigate(struct capture *cap)
 	cJSON_AddNumberToObject(p, "height", cap->r->height);
 	cJSON_AddNumberToObject(p, "deviceScaleFactor", 1);
 	cJSON_AddBoolToObject(p, "mobile", 0);
+	/* screen.width and height as the window's, not the shell's 800x600. */
+	cJSON_AddNumberToObject(p, "screenWidth", cap->r->width);
+	cJSON_AddNumberToObject(p, "screenHeight", cap->r->height);
 	SETUP("Emulation.setDeviceMetricsOverride", p);
+
+	/* The generic font families of desktop Chrome on Linux (its default
+	 * preferences, which the headless shell lacks), resolved by fontconfig
+	 * as for Chrome: the shell's own "monospace" has other line heights. */
+	p = cJSON_CreateObject();
+	cJSON *fam = cJSON_AddObjectToObject(p, "fontFamilies");
+	cJSON_AddStringToObject(fam, "standard", "Times New Roman");
+	cJSON_AddStringToObject(fam, "fixed", "Monospace");
+	cJSON_AddStringToObject(fam, "serif", "Times New Roman");
+	cJSON_AddStringToObject(fam, "sansSerif", "Arial");
+	cJSON_AddStringToObject(fam, "cursive", "Comic Sans MS");
+	cJSON_AddStringToObject(fam, "fantasy", "Impact");
+	SETUP("Page.setFontFamilies", p);
+	if (o->hide_webdriver) {
+		/* A browser savepage did not launch lacks the flag (browser.c). */
+		p = cJSON_CreateObject();
+		cJSON_AddStringToObject(p, "source",
+					"Object.defineProperty(Navigator.prototype, 'webdriver', "
+					"{ get: () => false, configurable: true });");
+		SETUP("Page.addScriptToEvaluateOnNewDocument", p);
+	}
 
 	p = cJSON_CreateObject();
 	cJSON_AddStringToObject(p, "userAgent", o->user_agent);

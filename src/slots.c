@@ -344,6 +344,8 @@ struct slots *slots_new(const struct slots_config *c)
 		sl->launch_timer = loop_timer_new(c->loop, on_launch_timeout, sl);
 		sl->env = c->env;
 		sl->env.cpu = s->cpu;
+		/* A launched browser gets browser_default_flags; another is told per tab. */
+		sl->env.hide_webdriver = sl->remote != NULL;
 		slot_start(sl);
 	}
 	return s;

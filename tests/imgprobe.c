@@ -4,7 +4,11 @@
  *   imgprobe FILE stats [B]  prints "MIN MAX MEAN" of every channel of every
  *                        pixel (B: leaving out a border B pixels wide)
  *   imgprobe make W H RRGGBB jpeg|png  writes a solid image to standard output
- *                        (the stand-in API server's renders) */
+ *                        (the stand-in API server's renders)
+ *   imgprobe diff A B    compares two images of one size: prints "MAE PIXELS
+ *                        MAX", the mean absolute error of all channels in
+ *                        percent of 255, the number of pixels that differ at
+ *                        all, and the largest difference of one channel */
 #include "config.h"
 
 #include <stdio.h>
@@ -41,10 +45,55 @@ static int make_image(char **argv)
 	return rc ? 1 : 0;
 }
 
+static struct image *load(const char *path)
+{
+	struct buf b = { 0 };
+	char *err = NULL;
+	struct image *img = NULL;
+	if (read_file(path, &b) < 0)
+		perror(path);
+	else if (!(img = image_decode(b.data, b.len, &err)))
+		fprintf(stderr, "%s: %s\n", path, err);
+	free(err);
+	buf_free(&b);
+	return img;
+}
+
+static int diff_images(const char *pa, const char *pb)
+{
+	struct image *a = load(pa), *b = load(pb);
+	int rc = 1;
+	if (a && b && (a->width != b->width || a->height != b->height)) {
+		fprintf(stderr, "%s is %dx%d, %s %dx%d\n", pa, a->width, a->height, pb, b->width,
+			b->height);
+	} else if (a && b) {
+		size_t n = (size_t)a->width * (size_t)a->height, differ = 0;
+		double sum = 0;
+		int max = 0;
+		for (size_t i = 0; i < n; i++) {
+			bool d = false;
+			for (int c = 0; c < 3; c++) {
+				int v = abs(a->px[3 * i + c] - b->px[3 * i + c]);
+				sum += v;
+				max = v > max ? v : max;
+				d |= v != 0;
+			}
+			differ += d;
+		}
+		printf("%.4f %zu %d\n", n ? 100.0 * sum / (3.0 * 255.0 * (double)n) : 0.0, differ, max);
+		rc = 0;
+	}
+	image_free(a);
+	image_free(b);
+	return rc;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc == 6 && !strcmp(argv[1], "make"))
 		return make_image(argv);
+	if (argc == 4 && !strcmp(argv[1], "diff"))
+		return diff_images(argv[2], argv[3]);
 	if (argc < 2 || argc > 4) {
 		fprintf(stderr, "usage: imgprobe FILE [X Y | stats] | imgprobe make W H RRGGBB FORMAT\n");
 		return 2;

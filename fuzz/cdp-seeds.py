@@ -1,0 +1,100 @@
+#!/usr/bin/env python3
+"""Writes the seeds of fuzz/fuzz-cdp.c: one whole capture transcript for each
+path (one shot, thumbnail, full page, tiles, --noads, a page that moves on,
+errors), as the browser would answer savepage's commands in order.
+
+    fuzz/cdp-seeds.py tests/imgprobe fuzz/cases/cdp
+
+Run it again when the commands a capture sends change (a reply is owed for
+each, the ones without a callback included): the harness answers the oldest
+unanswered command with each reply line, so a seed that owes too few replies
+stops short of the shot. Images come from imgprobe make (solid colours)."""
+import base64, json, subprocess, sys
+
+imgprobe, out = sys.argv[1], sys.argv[2]
+
+
+def image(w, h, colour, fmt):
+    png = subprocess.run([imgprobe, "make", str(w), str(h), colour, fmt],
+                         check=True, capture_output=True).stdout
+    return base64.b64encode(png).decode()
+
+
+def R(obj):
+    return json.dumps({"result": obj}, separators=(",", ":"))
+
+
+def E(method, params, sid="S1"):
+    d = {"method": method, "params": params}
+    if sid:
+        d["sessionId"] = sid
+    return json.dumps(d, separators=(",", ":"))
+
+
+# Flags of the harness's first byte.
+FULLPAGE, THUMB, PNG, COOKIE, SCRIPT, NOADS, HOSTS, WEBDRIVER = 1, 2, 4, 8, 16, 32, 64, 128
+
+
+def setup(flags):
+    """The set-up burst: Page.enable, lifecycle, Inspector.enable, [Fetch.enable],
+    metrics, user agent, [locale], [cookies], fonts, [webdriver script]."""
+    n = 6
+    n += 1 if flags & (NOADS | HOSTS) else 0
+    n += 2 if flags & COOKIE else 0
+    n += 1 if flags & WEBDRIVER else 0
+    return [R({})] * n
+
+
+head = [R({"browserContextId": "C1"}), R({"targetId": "T1"}), R({"sessionId": "S1"})]
+nav = [R({"frameId": "T1", "loaderId": "L1"})]
+load = [E("Page.lifecycleEvent", {"frameId": "T1", "loaderId": "L1", "name": "load", "timestamp": 1})]
+status = [R({"result": {"type": "number", "value": 200}})]
+scrolled = [R({"result": {"type": "number", "value": 1}})]
+done = [R({"result": {"type": "undefined"}})]
+
+
+def shot(data):
+    return [R({"data": data})]
+
+
+def metrics(h):
+    return [R({"cssContentSize": {"x": 0, "y": 0, "width": 64, "height": h}})]
+
+
+def seed(name, flags, lines):
+    with open(f"{out}/{name}", "wb") as f:
+        f.write(bytes([flags]) + "\n".join(lines).encode())
+
+
+jpeg, png = image(64, 48, "3366cc", "jpeg"), image(64, 48, "3366cc", "png")
+full = image(64, 100, "22aa44", "jpeg")
+seed("seed-jpeg", 0, head + setup(0) + nav + load + status + shot(jpeg))
+seed("seed-png", PNG, head + setup(PNG) + nav + load + status + shot(png))
+seed("seed-thumb", THUMB, head + setup(THUMB) + nav + load + status + shot(jpeg))
+seed("seed-load-first", 0, head + setup(0) + load + nav + status + shot(jpeg))
+seed("seed-fullpage", FULLPAGE,
+     head + setup(FULLPAGE) + nav + load + status + scrolled + metrics(100) + shot(full))
+seed("seed-fullpage-thumb", FULLPAGE | THUMB,
+     head + setup(FULLPAGE | THUMB) + nav + load + status + scrolled + metrics(100) + shot(full))
+seed("seed-tiles", FULLPAGE | PNG,
+     head + setup(FULLPAGE | PNG) + nav + load + status + scrolled + metrics(9000) +
+     shot(image(64, 8192, "ffff00", "png")) + shot(image(64, 808, "ff8800", "png")))
+paused = [E("Fetch.requestPaused", {"requestId": "r1", "request": {"url": "https://ads.example/x.js"}}),
+          E("Fetch.requestPaused", {"requestId": "r2", "request": {"url": "https://example.com/a.css"}}),
+          R({}), R({})]
+names = [R({"result": {"type": "object", "value": [".ad", "#banner1", ".x"]}})]
+seed("seed-noads", NOADS,
+     head + setup(NOADS) + nav + paused + load + names + done + done + status + shot(jpeg))
+f = COOKIE | HOSTS | SCRIPT | WEBDRIVER
+seed("seed-cookie-lang", f, head + setup(f) + nav + load + done + status + shot(jpeg))
+seed("seed-navigated", 0, head + setup(0) + nav +
+     [E("Page.frameNavigated", {"frame": {"id": "T1", "loaderId": "L2", "url": "https://example.com/next"}}),
+      E("Page.javascriptDialogOpening", {"type": "alert", "message": "hi"}), R({}),
+      E("Page.lifecycleEvent", {"frameId": "T1", "loaderId": "L2", "name": "load"})] +
+     status + shot(jpeg))
+seed("seed-navigate-error", 0, head + setup(0) +
+     [R({"frameId": "T1", "loaderId": "L1", "errorText": "net::ERR_NAME_NOT_RESOLVED"})])
+seed("seed-protocol-error", 0, head[:1] + ['{"error":{"code":-32000,"message":"Failed to open a new tab"}}'])
+seed("seed-crash", 0, head + setup(0) + nav + [E("Inspector.targetCrashed", {})])
+seed("seed-detached", 0, head + setup(0) + nav + [E("Target.detachedFromTarget", {"sessionId": "S1"}, None)])
+seed("seed-garbage", 0, head + ['!{"id":', '!\xff\xfe', '![1,2,3]', '!{"id":99999,"result":{}}', '!null'])
