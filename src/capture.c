@@ -9,12 +9,15 @@
 #include <string.h>
 
 #include "clean.h"
+#include "consent.h"
 #include "log.h"
 #include "urls.h"
 
 /* Chrome repeats content past 16384 device pixels in one capture: taller
  * pages are shot in tiles of this height and stitched. */
 #define TILE_HEIGHT 8192
+/* The longest wait for autoconsent and a banner's going (within --timeout). */
+#define CONSENT_WAIT_MS 3000
 /* After --timeout, how long the shot itself may still take: a quarter of
  * the timeout, at least 1 s and at most 10 s. */
 static int shoot_grace_ms(const struct capture_env *env)
@@ -30,6 +33,7 @@ enum cap_state {
 	ST_NAVIGATE, /* set-up and Page.navigate sent; waiting for its reply */
 	ST_LOAD,     /* waiting for the `load` lifecycle event */
 	ST_DELAY,    /* --delay */
+	ST_CONSENT,  /* --nocookie: autoconsent answering the page's banner */
 	ST_SCROLL,   /* full page: scrolling through it so lazy content loads */
 	ST_METRICS,  /* full page: measuring the document */
 	ST_SHOOT,    /* waiting for screenshot data */
@@ -597,7 +601,49 @@ static void cap_measure(struct capture *cap)
 		 cap->timeout_ms + shoot_grace_ms(cap->env), on_metrics, cap);
 }
 
+static void cap_after_consent(struct capture *cap);
+
+static void on_consent_settled(void *ud, const cJSON *result, const char *error)
+{
+	struct capture *cap = ud;
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(
+		cJSON_GetObjectItemCaseSensitive(result, "result"), "value");
+	const char *cmp = json_str(v, "cmp"), *state = json_str(v, "state");
+	const cJSON *ms = cJSON_GetObjectItemCaseSensitive(v, "ms");
+	int waited = cJSON_IsNumber(ms) ? ms->valueint : 0;
+	if (error)
+		log_debug("%s: autoconsent: %s", cap->url, error);
+	else if (cmp && *cmp)
+		log_info("%s: consent banner: autoconsent rule set '%s', %s%s (%d ms)", cap->url, cmp,
+			 state ? state : "?",
+			 cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(v, "cosmetic")) ? ", hidden"
+											   : "",
+			 waited);
+	else
+		log_debug("%s: autoconsent found no banner (%s, %d ms)", cap->url,
+			  state ? state : "?", waited);
+	cap_after_consent(cap);
+}
+
 static void cap_after_wait(struct capture *cap)
+{
+	if (cap->env->consent_script && !cap->deadline_passed) {
+		/* What autoconsent does with a banner takes its own time: wait
+		 * for it (within --timeout), then for the banner to be gone. */
+		int64_t left = cap->timeout_ms - (now_ms() - cap->started) - 500;
+		int ms = left < CONSENT_WAIT_MS ? (int)left : CONSENT_WAIT_MS;
+		if (ms > 0) {
+			cap->state = ST_CONSENT;
+			char *expr = consent_settle_expression(ms);
+			cap_evaluate(cap, expr, true, ms + 2000, on_consent_settled);
+			free(expr);
+			return;
+		}
+	}
+	cap_after_consent(cap);
+}
+
+static void cap_after_consent(struct capture *cap)
 {
 	if (cap->env->page_script)
 		cap_evaluate(cap, cap->env->page_script, false, 0, NULL);
@@ -658,6 +704,7 @@ static void on_deadline(void *ud)
 			loop_timer_start(cap->deadline, shoot_grace_ms(cap->env));
 			cap_after_wait(cap);
 			return;
+		case ST_CONSENT:
 		case ST_SCROLL:
 		case ST_METRICS:
 		case ST_SHOOT:
@@ -773,6 +820,12 @@ static void cap_setup_and_navigate(struct capture *cap)
 	cJSON_AddStringToObject(fam, "cursive", "Comic Sans MS");
 	cJSON_AddStringToObject(fam, "fantasy", "Impact");
 	SETUP("Page.setFontFamilies", p);
+	if (o->consent_script) {
+		/* autoconsent, in every document of the tab from its start. */
+		p = cJSON_CreateObject();
+		cJSON_AddStringToObject(p, "source", o->consent_script);
+		SETUP("Page.addScriptToEvaluateOnNewDocument", p);
+	}
 	if (o->hide_webdriver) {
 		/* A browser savepage did not launch lacks the flag (browser.c). */
 		p = cJSON_CreateObject();

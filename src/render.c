@@ -41,6 +41,7 @@ const struct render_field render_fields[] = {
 	{ "timeout", RT_SECONDS, F(timeout), 0, NULL },
 	{ "fail_on_http_error", RT_BOOL, F(fail_on_http_error), 0, NULL },
 	{ "lists", RT_STRING, F(lists), RF_PIXELS, NULL },
+	{ "rules", RT_STRING, F(rules), RF_PIXELS, NULL },
 	{ "via", RT_STRING, F(via), RF_PIXELS, NULL },
 };
 const size_t render_nfields = ARRAY_LEN(render_fields);

@@ -36,6 +36,8 @@ struct render {
 	long maxage;             /* the API's Cache-Control max-age; -1 not sent */
 	/* Set by the run, not by options: what renders it. */
 	char *lists;             /* --noads: the identity of the lists read */
+	char *rules;             /* --nocookie: the rules' identity (autoconsent's
+				    version, savepage's own rules) */
 	char *via;               /* the hosted API ("api:" and its address's digest) */
 };
 

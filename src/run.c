@@ -14,6 +14,7 @@
 #include "browser.h"
 #include "cache.h"
 #include "clean.h"
+#include "consent.h"
 #include "deliver.h"
 #include "jobs.h"
 #include "log.h"
@@ -73,6 +74,7 @@ struct run {
 	char *key_text, *key_shown;  /* the render's cache-key text */
 	/* what --nocookie and --noads need in the browser */
 	char *page_script;
+	struct consent *consent;     /* autoconsent, when installed */
 	struct strlist nocookie_hosts;
 	struct strlist blocklist_paths;
 	struct blocklist *blocklist;
@@ -145,12 +147,37 @@ static int prepare_renderer(struct run *r)
 	if (rd->nocookie) {
 		char *rules = clean_data_path("nocookie.rules");
 		r->page_script = clean_nocookie_script(rules, &r->nocookie_hosts, &err);
-		free(rules);
 		if (!r->page_script) {
 			log_err("--nocookie: %s", err);
 			free(err);
+			free(rules);
 			return EXIT_USAGE;
 		}
+		/* autoconsent first, when installed; its absence is no error. */
+		char *why = NULL;
+		r->consent = consent_load(&why, &err);
+		if (err) {
+			log_err("--nocookie: %s", err);
+			free(err);
+			free(rules);
+			return EXIT_USAGE;
+		}
+		if (r->consent)
+			log_info("--nocookie: autoconsent %s from %s, then savepage's own rules",
+				 consent_version(r->consent), consent_dir(r->consent));
+		else
+			log_info("--nocookie: %s; using savepage's own rules only", why);
+		free(why);
+		/* The cache key: a new rule set re-renders. */
+		struct buf own = { 0 };
+		char digest[65];
+		read_file(rules, &own);
+		sha256_hex(own.data ? (const void *)own.data : "", own.len, digest);
+		buf_free(&own);
+		free(rules);
+		rd->rules = r->consent ? xasprintf("autoconsent-%s+%.16s", consent_version(r->consent),
+						   digest)
+				       : xasprintf("%.16s", digest);
 	}
 	if (rd->noads) {
 		char id[65];
@@ -401,6 +428,7 @@ static int start_renderer(struct run *r)
 		.env = { .r = r->render,
 			 .user_agent = r->render->user_agent,
 			 .page_script = r->page_script,
+			 .consent_script = r->consent ? consent_script(r->consent) : NULL,
 			 .blocklist = r->blocklist,
 			 .blocked_hosts = &r->nocookie_hosts },
 		.hooks = { next_job, job_finished, r },
@@ -526,6 +554,7 @@ static void run_free(struct run *r)
 	strlist_free(&r->blocklist_paths);
 	strlist_free(&r->nocookie_hosts);
 	free(r->page_script);
+	consent_free(r->consent);
 	free(r->key_text);
 	free(r->key_shown);
 }

@@ -45,6 +45,12 @@ SAVEPAGE_DATADIR="$T/data" "$SAVEPAGE" --nocookie -o "$T/x.png" "$BASE/quad.html
 RC=$?
 expect_rc 2
 expect_err "line 2: not a rule"
+# A heuristic word is letters only (it becomes part of a regular expression).
+printf 'word cookie\nword c.*\n' >"$T/data/nocookie.rules"
+SAVEPAGE_DATADIR="$T/data" "$SAVEPAGE" --nocookie -o "$T/x.png" "$BASE/quad.html" 2>"$T/err"
+RC=$?
+expect_rc 2
+expect_err "line 2: a word is letters only"
 # --nocookie has its own cache entries.
 sp -f png -o "$T/c1.png" "$BASE/cmp.html?p=osano"
 sp --nocookie -f png -o "$T/c2.png" "$BASE/cmp.html?p=osano"

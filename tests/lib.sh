@@ -9,6 +9,14 @@ SAVEPAGE="$top_builddir/src/savepage"
 PROBE="$top_builddir/tests/imgprobe"
 PAGES="$top_srcdir/tests/pages"
 
+# autoconsent installed for this user (tools/bootstrap without root) stays
+# found once HOME is the test's own.
+if [ -z "${SAVEPAGE_AUTOCONSENT_DIR:-}" ] &&
+	[ -f "${XDG_DATA_HOME:-${HOME:-/nonexistent}/.local/share}/savepage/autoconsent/package.json" ]; then
+	SAVEPAGE_AUTOCONSENT_DIR="${XDG_DATA_HOME:-$HOME/.local/share}/savepage/autoconsent"
+	export SAVEPAGE_AUTOCONSENT_DIR
+fi
+
 T=$(mktemp -d "${TMPDIR:-/tmp}/savepage-test.XXXXXX")
 # Chrome's temporary profiles go under $T/tmp, so tests can see they are removed.
 mkdir -p "$T/tmp" "$T/home" "$T/config"
@@ -36,8 +44,9 @@ wait_file() {
 }
 
 start_server() {
+	# shellcheck disable=SC2086
 	python3 "$top_srcdir/tests/server.py" --root "$PAGES" --port-file "$T/port" \
-		--log "$T/requests.jsonl" &
+		--log "$T/requests.jsonl" ${SERVER_ARGS:-} &
 	SERVER_PID=$!
 	wait_file "$T/port" || { echo "FAIL: test server did not start"; exit 99; }
 	PORT=$(cat "$T/port")

@@ -15,6 +15,7 @@ the browser sent. A few paths behave badly on purpose:
                      after that a green page
   /page/ANYTHING     a small page whose colour comes from the path
   /color.png?c=HEX   a 1x1 PNG of that colour
+  --mount /PREFIX=DIR serves DIR under /PREFIX/ as well
 """
 import argparse
 import json
@@ -130,10 +131,15 @@ class Handler(BaseHTTPRequestHandler):
             png = (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0))
                    + chunk(b"IDAT", raw) + chunk(b"IEND", b""))
             return self.send(200, png, "image/png")
-        rel = os.path.normpath(path.lstrip("/")) or "index.html"
+        root = self.server.root
+        for prefix, directory in self.server.mounts:
+            if path.startswith(prefix + "/"):
+                root, path = directory, path[len(prefix):]
+                break
+        rel = os.path.normpath(urllib.parse.unquote(path).lstrip("/")) or "index.html"
         if rel.startswith(".."):
             return self.send(403, b"forbidden")
-        full = os.path.join(self.server.root, rel)
+        full = os.path.join(root, rel)
         if os.path.isdir(full):
             full = os.path.join(full, "index.html")
         if not os.path.isfile(full):
@@ -158,9 +164,13 @@ def main():
     ap.add_argument("--root", required=True)
     ap.add_argument("--port-file", required=True)
     ap.add_argument("--log", required=True)
+    ap.add_argument("--mount", action="append", default=[], metavar="/PREFIX=DIR",
+                    help="serve DIR under /PREFIX/ (the consent libraries from npm)")
     args = ap.parse_args()
     srv = Server(("127.0.0.1", 0), Handler)
     srv.root = os.path.abspath(args.root)
+    srv.mounts = [(m.split("=", 1)[0].rstrip("/"), os.path.abspath(m.split("=", 1)[1]))
+                  for m in args.mount]
     srv.log_path = args.log
     srv.log_lock = threading.Lock()
     srv.stopping = False

@@ -1,0 +1,80 @@
+#!/bin/sh
+# --nocookie on real consent libraries from npm (installed here, by the test,
+# from tests/consent-libs.json): each banner shows without the option, and
+# with it the shot matches the same page without the library (mean absolute
+# error under 0.5%). autoconsent (tools/bootstrap installs it) answers what
+# its rules know and says so under -v; savepage's own rules and heuristic
+# pass take the rest. What is not a banner (a sticky header, a chat button,
+# a newsletter box) is left exactly as it is. A new rule set re-renders.
+. "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
+
+# The libraries, once per build tree.
+LIBS="$top_builddir/tests/consent-libs"
+if [ ! -f "$LIBS/installed" ] || ! cmp -s "$top_srcdir/tests/consent-libs.json" "$LIBS/package.json"; then
+	command -v npm >/dev/null || { echo "FAIL: npm is needed (tools/bootstrap installs it)"; exit 1; }
+	rm -rf "$LIBS"
+	mkdir -p "$LIBS"
+	cp "$top_srcdir/tests/consent-libs.json" "$LIBS/package.json"
+	(cd "$LIBS" && HOME="$T/home" npm install --no-audit --no-fund --ignore-scripts --silent) ||
+		{ echo "FAIL: npm install of the consent libraries"; exit 1; }
+	touch "$LIBS/installed"
+fi
+SERVER_ARGS="--mount /npm=$LIBS/node_modules"
+start_server
+
+# autoconsent is there, and says which rule set handled a page.
+sp -v --no-cache --nocookie -d 1 -W 1000 -H 700 -f png -o "$T/klaro-v.png" "$BASE/consent.html?lib=klaro"
+expect_rc 0
+expect_err "autoconsent 16\.23\.0 from"
+expect_err "consent banner: autoconsent rule set 'Klaro'"
+
+sp --no-cache -d 1 -W 1000 -H 700 -f png -o "$T/reference.png" "$BASE/consent.html"
+expect_rc 0
+for lib in vanilla-cookieconsent cookieconsent klaro tarteaucitron cookies-eu-banner cookie-notice \
+	cookie-consent-box; do
+	sp --no-cache -d 1 -W 1000 -H 700 -f png -o "$T/$lib.png" "$BASE/consent.html?lib=$lib"
+	expect_rc 0
+	shown=$("$PROBE" diff "$T/$lib.png" "$T/reference.png" | cut -d' ' -f1)
+	check "$lib: its banner shows without --nocookie (MAE $shown%)" \
+		awk "BEGIN { exit !($shown >= 1) }"
+	sp --no-cache --nocookie -d 1 -W 1000 -H 700 -f png -o "$T/$lib-nc.png" "$BASE/consent.html?lib=$lib"
+	expect_rc 0
+	left=$("$PROBE" diff "$T/$lib-nc.png" "$T/reference.png" | cut -d' ' -f1)
+	check "$lib: gone with --nocookie (MAE $left% against the page without it)" \
+		awk "BEGIN { exit !($left < 0.5) }"
+done
+
+# Not banners: the same pixels with and without --nocookie.
+for what in header chat newsletter; do
+	sp --no-cache -W 1000 -H 700 -f png -o "$T/$what.png" "$BASE/not-banner.html?what=$what"
+	sp --no-cache --nocookie -W 1000 -H 700 -f png -o "$T/$what-nc.png" "$BASE/not-banner.html?what=$what"
+	expect_rc 0
+	d=$("$PROBE" diff "$T/$what.png" "$T/$what-nc.png")
+	check "$what: left alone by --nocookie ($d)" test "$(echo "$d" | cut -d' ' -f2)" = 0
+done
+
+# Without autoconsent (none installed, or turned off): savepage's own rules
+# and heuristic only, said once under -v; a rule set of its own in the cache.
+sp -v --nocookie -d 1 -W 1000 -H 700 -f png -o "$T/k1.png" --report "$T/k1.jsonl" \
+	"$BASE/consent.html?lib=cookie-notice"
+expect_rc 0
+check "first shot rendered" grep -q '"source":"rendered"' "$T/k1.jsonl"
+sp --nocookie -d 1 -W 1000 -H 700 -f png -o "$T/k2.png" --report "$T/k2.jsonl" \
+	"$BASE/consent.html?lib=cookie-notice"
+check "the same again: from the cache" grep -q '"source":"cached"' "$T/k2.jsonl"
+SAVEPAGE_AUTOCONSENT_DIR=none sp -v --nocookie -d 1 -W 1000 -H 700 -f png -o "$T/k3.png" \
+	--report "$T/k3.jsonl" "$BASE/consent.html?lib=cookie-notice"
+expect_rc 0
+expect_err "SAVEPAGE_AUTOCONSENT_DIR=none; using savepage's own rules only"
+check "another rule set: rendered again, not taken from the cache" \
+	grep -q '"source":"rendered"' "$T/k3.jsonl"
+left=$("$PROBE" diff "$T/k3.png" "$T/reference.png" | cut -d' ' -f1)
+check "own rules alone clear cookie-notice (MAE $left%)" awk "BEGIN { exit !($left < 0.5) }"
+# A directory named that is not autoconsent: a usage error naming it.
+mkdir -p "$T/empty"
+SAVEPAGE_AUTOCONSENT_DIR="$T/empty" sp --nocookie -o "$T/x.png" "$BASE/consent.html"
+expect_rc 2
+expect_err "SAVEPAGE_AUTOCONSENT_DIR: $T/empty/package.json: No such file or directory"
+check "no file for a usage error" test ! -e "$T/x.png"
+expect_no_browser_left
+finish
