@@ -44,6 +44,20 @@ for lib in vanilla-cookieconsent cookieconsent klaro tarteaucitron cookies-eu-ba
 		awk "BEGIN { exit !($left < 0.5) }"
 done
 
+# The heuristic pass's words, in each language of the rules file: a bar no
+# rule names and autoconsent does not know, without the word "cookie".
+sp --no-cache -W 1000 -H 700 -f png -o "$T/words.png" "$BASE/banner-words.html"
+for lang in de fr es it nl pt pl en; do
+	sp --no-cache --nocookie -W 1000 -H 700 -f png -o "$T/words-$lang.png" \
+		"$BASE/banner-words.html?lang=$lang"
+	expect_rc 0
+	d=$("$PROBE" diff "$T/words-$lang.png" "$T/words.png")
+	check "$lang: the bar is found by its words and hidden ($d)" test "$(echo "$d" | cut -d' ' -f2)" = 0
+done
+sp --no-cache -W 1000 -H 700 -f png -o "$T/words-de-plain.png" "$BASE/banner-words.html?lang=de"
+d=$("$PROBE" diff "$T/words-de-plain.png" "$T/words.png")
+check "the bar shows without --nocookie ($d)" test "$(echo "$d" | cut -d' ' -f2)" != 0
+
 # Not banners: the same pixels with and without --nocookie.
 for what in header chat newsletter; do
 	sp --no-cache -W 1000 -H 700 -f png -o "$T/$what.png" "$BASE/not-banner.html?what=$what"
