@@ -754,51 +754,38 @@ static void on_setup_reply(void *ud, const cJSON *result, const char *error)
 		cap_navigate(cap);
 }
 
-/* Sends the tab's set-up and the navigation in one burst: a session handles
- * its commands in order, so no round trip is spent waiting between them. */
-static void cap_setup_and_navigate(struct capture *cap)
+/* One command of the tab's set-up: navigation waits for every reply. */
+static void setup_send(struct capture *cap, const char *method, cJSON *params)
 {
-	const struct capture_env *o = cap->env;
-	const char *sid = cap->session_id;
-	int t = cap->timeout_ms + shoot_grace_ms(cap->env);
-	cJSON *p;
+	cap->setup_pending++;
+	cdp_send(cap->conn, cap->session_id, method, params,
+		 cap->timeout_ms + shoot_grace_ms(cap->env), on_setup_reply, cap);
+}
 
-	cap->setup_pending = 0;
-#define SETUP(method, params)                                                              \
-	do {                                                                               \
-		cap->setup_pending++;                                                      \
-		cdp_send(cap->conn, sid, method, params, t, on_setup_reply, cap);          \
-	} while (0)
-
-	SETUP("Page.enable", NULL);
-	p = cJSON_CreateObject();
-	cJSON_AddBoolToObject(p, "enabled", 1);
-	SETUP("Page.setLifecycleEventsEnabled", p);
-	/* No Network domain: its events for every request cost Chrome and us
-	 * more than the one fact we need from it, the page's HTTP status, which
-	 * the Navigation Timing entry gives at shot time (see cap_shoot). */
-	SETUP("Inspector.enable", NULL);
-	if (o->blocklist || (o->blocked_hosts && o->blocked_hosts->n)) {
-		/* --noads: every request pauses for a set lookup here (a browser-
-		 * side pattern list of the whole of EasyList costs seconds per
-		 * tab, see bench/README.md). A few hosts alone (--nocookie's) are
-		 * patterns the browser matches itself: only their requests stop. */
-		p = cJSON_CreateObject();
-		cJSON *pats = cJSON_AddArrayToObject(p, "patterns");
-		for (size_t i = 0; i < (o->blocklist ? 1 : 2 * o->blocked_hosts->n); i++) {
-			cJSON *pat = cJSON_CreateObject();
-			char *glob = o->blocklist ? xstrdup("*")
-					 : xasprintf(i % 2 ? "*://*.%s/*" : "*://%s/*",
-						     o->blocked_hosts->v[i / 2]);
-			cJSON_AddStringToObject(pat, "urlPattern", glob);
-			cJSON_AddStringToObject(pat, "requestStage", "Request");
-			cJSON_AddItemToArray(pats, pat);
-			free(glob);
-		}
-		SETUP("Fetch.enable", p);
+/* --noads: every request pauses for a set lookup here (a browser-side
+ * pattern list of the whole of EasyList costs seconds per tab, see
+ * bench/README.md). A few hosts alone (--nocookie's) are patterns the
+ * browser matches itself: only their requests stop. */
+static cJSON *fetch_patterns(const struct capture_env *o)
+{
+	cJSON *p = cJSON_CreateObject();
+	cJSON *pats = cJSON_AddArrayToObject(p, "patterns");
+	for (size_t i = 0; i < (o->blocklist ? 1 : 2 * o->blocked_hosts->n); i++) {
+		cJSON *pat = cJSON_CreateObject();
+		char *glob = o->blocklist ? xstrdup("*")
+				 : xasprintf(i % 2 ? "*://*.%s/*" : "*://%s/*", o->blocked_hosts->v[i / 2]);
+		cJSON_AddStringToObject(pat, "urlPattern", glob);
+		cJSON_AddStringToObject(pat, "requestStage", "Request");
+		cJSON_AddItemToArray(pats, pat);
+		free(glob);
 	}
+	return p;
+}
 
-	p = cJSON_CreateObject();
+/* The window, and a desktop as a person's Chrome has it. */
+static void setup_desktop(struct capture *cap)
+{
+	cJSON *p = cJSON_CreateObject();
 	cJSON_AddNumberToObject(p, "width", cap->r->width);
 	cJSON_AddNumberToObject(p, "height", cap->r->height);
 	cJSON_AddNumberToObject(p, "deviceScaleFactor", 1);
@@ -806,7 +793,7 @@ static void cap_setup_and_navigate(struct capture *cap)
 	/* screen.width and height as the window's, not the shell's 800x600. */
 	cJSON_AddNumberToObject(p, "screenWidth", cap->r->width);
 	cJSON_AddNumberToObject(p, "screenHeight", cap->r->height);
-	SETUP("Emulation.setDeviceMetricsOverride", p);
+	setup_send(cap, "Emulation.setDeviceMetricsOverride", p);
 
 	/* The generic font families of desktop Chrome on Linux (its default
 	 * preferences, which the headless shell lacks), resolved by fontconfig
@@ -819,60 +806,69 @@ static void cap_setup_and_navigate(struct capture *cap)
 	cJSON_AddStringToObject(fam, "sansSerif", "Arial");
 	cJSON_AddStringToObject(fam, "cursive", "Comic Sans MS");
 	cJSON_AddStringToObject(fam, "fantasy", "Impact");
-	SETUP("Page.setFontFamilies", p);
-	if (o->consent_script) {
-		/* autoconsent, in every document of the tab from its start. */
-		p = cJSON_CreateObject();
-		cJSON_AddStringToObject(p, "source", o->consent_script);
-		SETUP("Page.addScriptToEvaluateOnNewDocument", p);
-	}
-	if (o->hide_webdriver) {
+	setup_send(cap, "Page.setFontFamilies", p);
+	if (cap->env->hide_webdriver) {
 		/* A browser savepage did not launch lacks the flag (browser.c). */
 		p = cJSON_CreateObject();
 		cJSON_AddStringToObject(p, "source",
 					"Object.defineProperty(Navigator.prototype, 'webdriver', "
 					"{ get: () => false, configurable: true });");
-		SETUP("Page.addScriptToEvaluateOnNewDocument", p);
+		setup_send(cap, "Page.addScriptToEvaluateOnNewDocument", p);
 	}
+}
 
-	p = cJSON_CreateObject();
-	cJSON_AddStringToObject(p, "userAgent", o->user_agent);
-	if (cap->r->accept_language) {
-		/* Chrome wants bare language tags and adds the q-values itself. */
-		struct buf al = { 0 };
-		const char *q = cap->r->accept_language;
-		while (*q) {
-			size_t n = strcspn(q, ",");
-			size_t tag = strcspn(q, ",;");
-			while (tag && q[tag - 1] == ' ')
-				tag--;
-			const char *tg = q;
-			while (*tg == ' ' && tag)
-				tg++, tag--;
-			if (tag) {
-				if (al.len)
-					buf_append(&al, ",", 1);
-				buf_append(&al, tg, tag);
-			}
-			q += n;
-			if (*q == ',')
-				q++;
+/* "de-CH, de;q=0.9" as Chrome wants it: bare tags, it adds the q-values. */
+static char *bare_language_tags(const char *accept_language)
+{
+	struct buf al = { 0 };
+	buf_puts(&al, "");
+	for (const char *q = accept_language; *q;) {
+		size_t n = strcspn(q, ",");
+		size_t tag = strcspn(q, ",;");
+		while (tag && q[tag - 1] == ' ')
+			tag--;
+		const char *tg = q;
+		while (*tg == ' ' && tag)
+			tg++, tag--;
+		if (tag) {
+			if (al.len)
+				buf_append(&al, ",", 1);
+			buf_append(&al, tg, tag);
 		}
-		cJSON_AddStringToObject(p, "acceptLanguage", al.len ? (char *)al.data : "");
-		buf_free(&al);
+		q += n;
+		if (*q == ',')
+			q++;
 	}
-	SETUP("Network.setUserAgentOverride", p);
-	if (cap->r->accept_language) {
+	return (char *)al.data;
+}
+
+/* The user agent, the languages and the locale. */
+static void setup_identity(struct capture *cap)
+{
+	const char *al = cap->r->accept_language;
+	cJSON *p = cJSON_CreateObject();
+	cJSON_AddStringToObject(p, "userAgent", cap->env->user_agent);
+	if (al) {
+		char *tags = bare_language_tags(al);
+		cJSON_AddStringToObject(p, "acceptLanguage", tags);
+		free(tags);
+	}
+	setup_send(cap, "Network.setUserAgentOverride", p);
+	if (al) {
 		/* navigator.language follows acceptLanguage; Intl follows the locale. */
 		char loc[64];
-		snprintf(loc, sizeof loc, "%.*s", (int)strcspn(cap->r->accept_language, ",;"),
-			 cap->r->accept_language);
+		snprintf(loc, sizeof loc, "%.*s", (int)strcspn(al, ",;"), al);
 		p = cJSON_CreateObject();
 		cJSON_AddStringToObject(p, "locale", loc);
 		/* An unknown locale is not worth failing the capture for. */
-		cdp_send(cap->conn, sid, "Emulation.setLocaleOverride", p, t, NULL, cap);
+		cdp_send(cap->conn, cap->session_id, "Emulation.setLocaleOverride", p,
+			 cap->timeout_ms + shoot_grace_ms(cap->env), NULL, cap);
 	}
+}
 
+/* --cookie: host-only cookies for the page's own origin. */
+static void setup_cookies(struct capture *cap)
+{
 	char *origin = url_origin(cap->url);
 	if (cap->r->cookie && origin) {
 		cJSON *arr = cJSON_CreateArray();
@@ -890,13 +886,38 @@ static void cap_setup_and_navigate(struct capture *cap)
 		}
 		strlist_free(&names);
 		strlist_free(&values);
-		p = cJSON_CreateObject();
+		cJSON *p = cJSON_CreateObject();
 		cJSON_AddItemToObject(p, "cookies", arr);
-		SETUP("Network.setCookies", p);
+		setup_send(cap, "Network.setCookies", p);
 	}
 	free(origin);
-#undef SETUP
+}
 
+/* Sends the tab's set-up and the navigation in one burst: a session handles
+ * its commands in order, so no round trip is spent waiting between them. */
+static void cap_setup_and_navigate(struct capture *cap)
+{
+	const struct capture_env *o = cap->env;
+	cap->setup_pending = 0;
+	setup_send(cap, "Page.enable", NULL);
+	cJSON *p = cJSON_CreateObject();
+	cJSON_AddBoolToObject(p, "enabled", 1);
+	setup_send(cap, "Page.setLifecycleEventsEnabled", p);
+	/* No Network domain: its events for every request cost Chrome and us
+	 * more than the one fact we need from it, the page's HTTP status, which
+	 * the Navigation Timing entry gives at shot time (see cap_shoot). */
+	setup_send(cap, "Inspector.enable", NULL);
+	if (o->blocklist || (o->blocked_hosts && o->blocked_hosts->n))
+		setup_send(cap, "Fetch.enable", fetch_patterns(o));
+	setup_desktop(cap);
+	if (o->consent_script) {
+		/* autoconsent, in every document of the tab from its start. */
+		p = cJSON_CreateObject();
+		cJSON_AddStringToObject(p, "source", o->consent_script);
+		setup_send(cap, "Page.addScriptToEvaluateOnNewDocument", p);
+	}
+	setup_identity(cap);
+	setup_cookies(cap);
 	cap->state = ST_NAVIGATE;
 }
 

@@ -177,6 +177,19 @@ static int conn_callback(struct lws *wsi, int reason, void *user, void *in, size
 	return 0;
 }
 
+static struct cdp_conn *conn_new(struct loop *loop, cdp_event_fn on_event, cdp_closed_fn on_closed,
+				 void *ud)
+{
+	struct cdp_conn *c = xcalloc(1, sizeof *c);
+	c->loop = loop;
+	c->closed_later = loop_timer_new(loop, conn_tell_closed, c);
+	c->on_event = on_event;
+	c->on_closed = on_closed;
+	c->ud = ud;
+	c->next_id = 1;
+	return c;
+}
+
 struct cdp_conn *cdp_connect(struct loop *loop, const char *ws_url, cdp_event_fn on_event,
 			     cdp_closed_fn on_closed, void *ud, char **err)
 {
@@ -196,14 +209,8 @@ struct cdp_conn *cdp_connect(struct loop *loop, const char *ws_url, cdp_event_fn
 		return NULL;
 	}
 
-	struct cdp_conn *c = xcalloc(1, sizeof *c);
+	struct cdp_conn *c = conn_new(loop, on_event, on_closed, ud);
 	c->h.fn = conn_callback;
-	c->loop = loop;
-	c->closed_later = loop_timer_new(loop, conn_tell_closed, c);
-	c->on_event = on_event;
-	c->on_closed = on_closed;
-	c->ud = ud;
-	c->next_id = 1;
 
 	struct lws_client_connect_info ci;
 	memset(&ci, 0, sizeof ci);
@@ -338,13 +345,7 @@ void cdp_cancel_owner(struct cdp_conn *c, void *owner)
 struct cdp_conn *cdp_conn_offline(struct loop *loop, cdp_event_fn on_event,
 				  cdp_closed_fn on_closed, void *ud)
 {
-	struct cdp_conn *c = xcalloc(1, sizeof *c);
-	c->loop = loop;
-	c->closed_later = loop_timer_new(loop, conn_tell_closed, c);
-	c->on_event = on_event;
-	c->on_closed = on_closed;
-	c->ud = ud;
-	c->next_id = 1;
+	struct cdp_conn *c = conn_new(loop, on_event, on_closed, ud);
 	c->state = CONN_OPEN; /* and no wsi: what is sent stays queued */
 	return c;
 }
