@@ -913,7 +913,7 @@ static void cap_setup_and_navigate(struct capture *cap)
 	if (o->consent_script) {
 		/* autoconsent, in every document of the tab from its start. */
 		p = cJSON_CreateObject();
-		cJSON_AddStringToObject(p, "source", o->consent_script);
+		cJSON_AddRawToObject(p, "source", o->consent_script);
 		setup_send(cap, "Page.addScriptToEvaluateOnNewDocument", p);
 	}
 	setup_identity(cap);

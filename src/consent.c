@@ -14,6 +14,7 @@ struct consent {
 	char *dir;
 	char *version;
 	char *script;
+	char *script_json; /* the same as a JSON string, escaped once per run */
 };
 
 /* Its settings: opt out, as a privacy-minded reader would; hide what has no
@@ -126,6 +127,11 @@ static struct consent *load_dir(const char *dir, char **err)
 	c->dir = xstrdup(dir);
 	c->version = xstrdup(version);
 	c->script = (char *)s.data;
+	cJSON *str = cJSON_CreateString(c->script);
+	char *js = cJSON_PrintUnformatted(str);
+	c->script_json = xstrdup(js);
+	cJSON_free(js);
+	cJSON_Delete(str);
 out:
 	cJSON_Delete(j);
 	free(path);
@@ -194,6 +200,7 @@ void consent_free(struct consent *c)
 	free(c->dir);
 	free(c->version);
 	free(c->script);
+	free(c->script_json);
 	free(c);
 }
 
@@ -207,9 +214,9 @@ const char *consent_dir(const struct consent *c)
 	return c->dir;
 }
 
-const char *consent_script(const struct consent *c)
+const char *consent_script_json(const struct consent *c)
 {
-	return c->script;
+	return c->script_json;
 }
 
 /* Waits for autoconsent in the top document: until it has looked for a

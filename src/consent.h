@@ -30,8 +30,9 @@ const char *consent_version(const struct consent *c);
 const char *consent_dir(const struct consent *c);
 /* The script for every new document (Page.addScriptToEvaluateOnNewDocument):
  * a shim that answers the content script's requests inside the page (its
- * settings and rules, its evaluations), then the content script. */
-const char *consent_script(const struct consent *c);
+ * settings and rules, its evaluations), then the content script; as a JSON
+ * string literal (400 KB escaped once per run, not once per tab). */
+const char *consent_script_json(const struct consent *c);
 
 /* An expression for the page before its shot: waits (within ms
  * milliseconds) until autoconsent has looked for a banner and is done with

@@ -428,7 +428,7 @@ static int start_renderer(struct run *r)
 		.env = { .r = r->render,
 			 .user_agent = r->render->user_agent,
 			 .page_script = r->page_script,
-			 .consent_script = r->consent ? consent_script(r->consent) : NULL,
+			 .consent_script = r->consent ? consent_script_json(r->consent) : NULL,
 			 .blocklist = r->blocklist,
 			 .blocked_hosts = &r->nocookie_hosts },
 		.hooks = { next_job, job_finished, r },
