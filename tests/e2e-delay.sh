@@ -16,10 +16,10 @@ expect_pixel "$T/later.png" 100 100 "0 255 0" 0
 
 # --timeout bounds load + delay: the delay is cut short, with a warning.
 start=$(date +%s)
-sp -d 20 --timeout 2 -o "$T/cut.png" "$BASE/delay.html"
+sp -d 20 --timeout 3 -o "$T/cut.png" "$BASE/delay.html"
 elapsed=$(($(date +%s) - start))
 expect_rc 0
 expect_err "cut short"
-check "a 20 s delay under --timeout 2 took ${elapsed}s" test "$elapsed" -lt 8
+check "a 20 s delay under --timeout 3 took ${elapsed}s" test "$elapsed" -lt 8
 expect_pixel "$T/cut.png" 100 100 "0 255 0" 0
 finish
