@@ -114,6 +114,9 @@ FUZZ_ENTRY(cdp)
 		.r = &r,
 		.user_agent = "Mozilla/5.0 fuzz",
 		.page_script = flags & 16 ? "void 0" : NULL,
+		/* --nocookie's autoconsent: the probe, the script, the wait. */
+		.consent_script = flags & 16 ? "\"window.__savepageConsent = {}\"" : NULL,
+		.consent_probe = flags & 16 ? "true" : NULL,
 		.blocklist = flags & 32 ? cdp_blocklist : NULL,
 		.blocked_hosts = flags & 64 ? &hosts : NULL,
 		.cpu = NULL, /* stitched and shrunk at once, on this thread */

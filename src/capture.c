@@ -625,20 +625,65 @@ static void on_consent_settled(void *ud, const cJSON *result, const char *error)
 	cap_after_consent(cap);
 }
 
+static void cap_consent_settle(struct capture *cap)
+{
+	/* What autoconsent does with a banner takes its own time: wait for it
+	 * (within --timeout), then for the banner to be gone. */
+	int64_t left = cap->timeout_ms - (now_ms() - cap->started) - 500;
+	int ms = left < CONSENT_WAIT_MS ? (int)left : CONSENT_WAIT_MS;
+	if (ms <= 0 || cap->deadline_passed) {
+		cap_after_consent(cap);
+		return;
+	}
+	char *expr = consent_settle_expression(ms);
+	cap_evaluate(cap, expr, true, ms + 2000, on_consent_settled);
+	free(expr);
+}
+
+static void on_consent_injected(void *ud, const cJSON *result, const char *error)
+{
+	struct capture *cap = ud;
+	const cJSON *ex = cJSON_GetObjectItemCaseSensitive(result, "exceptionDetails");
+	if (error || ex)
+		log_debug("%s: autoconsent did not start: %s", cap->url,
+			  error ? error : json_str(ex, "text") ? json_str(ex, "text") : "an exception");
+}
+
+/* The content script in the top document, then the wait for it: one
+ * session answers in order, so they go together. */
+static void cap_consent_run(struct capture *cap)
+{
+	cJSON *p = cJSON_CreateObject();
+	cJSON_AddRawToObject(p, "expression", cap->env->consent_script);
+	cdp_send(cap->conn, cap->session_id, "Runtime.evaluate", p,
+		 cap->timeout_ms + shoot_grace_ms(cap->env), on_consent_injected, cap);
+	cap_consent_settle(cap);
+}
+
+static void on_consent_probe(void *ud, const cJSON *result, const char *error)
+{
+	struct capture *cap = ud;
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(
+		cJSON_GetObjectItemCaseSensitive(result, "result"), "value");
+	if (error || !cJSON_IsTrue(v)) {
+		log_debug("%s: no sign of a consent notice%s%s; autoconsent not run", cap->url,
+			  error ? ": " : "", error ? error : "");
+		cap_after_consent(cap);
+		return;
+	}
+	cap_consent_run(cap);
+}
+
 static void cap_after_wait(struct capture *cap)
 {
 	if (cap->env->consent_script && !cap->deadline_passed) {
-		/* What autoconsent does with a banner takes its own time: wait
-		 * for it (within --timeout), then for the banner to be gone. */
-		int64_t left = cap->timeout_ms - (now_ms() - cap->started) - 500;
-		int ms = left < CONSENT_WAIT_MS ? (int)left : CONSENT_WAIT_MS;
-		if (ms > 0) {
-			cap->state = ST_CONSENT;
-			char *expr = consent_settle_expression(ms);
-			cap_evaluate(cap, expr, true, ms + 2000, on_consent_settled);
-			free(expr);
-			return;
-		}
+		/* autoconsent only where the page gives a sign of a notice. */
+		cap->state = ST_CONSENT;
+		if (cap->env->consent_probe)
+			cap_evaluate(cap, cap->env->consent_probe, false, 0, on_consent_probe);
+		else
+			cap_consent_run(cap);
+		return;
 	}
 	cap_after_consent(cap);
 }
@@ -910,12 +955,6 @@ static void cap_setup_and_navigate(struct capture *cap)
 	if (o->blocklist || (o->blocked_hosts && o->blocked_hosts->n))
 		setup_send(cap, "Fetch.enable", fetch_patterns(o));
 	setup_desktop(cap);
-	if (o->consent_script) {
-		/* autoconsent, in every document of the tab from its start. */
-		p = cJSON_CreateObject();
-		cJSON_AddRawToObject(p, "source", o->consent_script);
-		setup_send(cap, "Page.addScriptToEvaluateOnNewDocument", p);
-	}
 	setup_identity(cap);
 	setup_cookies(cap);
 	cap->state = ST_NAVIGATE;

@@ -18,8 +18,9 @@
 struct capture_env {
 	const struct render *r;
 	const char *user_agent;      /* never NULL: the render's or the browser's own */
-	const char *consent_script;  /* --nocookie: autoconsent, in every document,
-				       as a JSON string (consent.h); NULL without */
+	const char *consent_script;  /* --nocookie: autoconsent, as a JSON string
+				       (consent.h); NULL without */
+	const char *consent_probe;   /* with it: whether a loaded page is worth it */
 	const char *page_script;     /* run in the page before the shot (--nocookie) */
 	const struct blocklist *blocklist; /* --noads: every request checked; NULL off */
 	const struct strlist *blocked_hosts; /* without a blocklist: hosts (and their

@@ -107,7 +107,8 @@ static const char nocookie_js[] =
 	"  return hidden;"
 	"})";
 
-char *clean_nocookie_script(const char *path, struct strlist *block_hosts, char **err)
+char *clean_nocookie_script(const char *path, struct strlist *block_hosts,
+			    struct strlist *word_list, char **err)
 {
 	struct buf b = { 0 };
 	if (read_file(path, &b) < 0) {
@@ -141,6 +142,8 @@ char *clean_nocookie_script(const char *path, struct strlist *block_hosts, char 
 				goto out;
 			}
 			cJSON_AddItemToArray(words, cJSON_CreateString(w));
+			if (word_list)
+				strlist_add(word_list, w);
 		} else if (!strncmp(line, "block ", 6) && line[6] && !strpbrk(line + 6, " /*:")) {
 			if (block_hosts)
 				strlist_add(block_hosts, line + 6);

@@ -13,9 +13,11 @@
 char *clean_data_path(const char *name);
 
 /* The --nocookie script built from the rules file at path; the hosts of
- * its block rules are added to block_hosts (when not NULL). NULL with *err
- * when the file cannot be read or holds a line that is not a rule. */
-char *clean_nocookie_script(const char *path, struct strlist *block_hosts, char **err);
+ * its block rules are added to block_hosts, its words to words (each when
+ * not NULL). NULL with *err when the file cannot be read or holds a line
+ * that is not a rule. */
+char *clean_nocookie_script(const char *path, struct strlist *block_hosts,
+			    struct strlist *words, char **err);
 
 /* A script adding css to the page as a style sheet (--noads's hiding). */
 char *clean_style_script(const char *css);

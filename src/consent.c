@@ -23,7 +23,7 @@ struct consent {
  * evaluations in the page's own world, with no round trip to savepage. */
 static const char consent_config[] =
 	"{\"enabled\":true,\"autoAction\":\"optOut\",\"disabledCmps\":[],"
-	"\"enablePrehide\":true,\"enableCosmeticRules\":true,\"enableGeneratedRules\":true,"
+	"\"enablePrehide\":false,\"enableCosmeticRules\":true,\"enableGeneratedRules\":true,"
 	"\"enableHeuristicDetection\":true,\"heuristicMode\":\"reject\","
 	"\"detectRetries\":20,\"isMainWorld\":true,\"prehideTimeout\":2000,"
 	"\"visualTest\":false,\"logs\":{\"lifecycle\":false,\"rulesteps\":false,"
@@ -32,15 +32,24 @@ static const char consent_config[] =
 
 /* The shim before the content script: autoconsent talks to a background
  * that savepage does not need to be. The settings and rules are answered in
- * the page; evaluations run in the page; what it finds and does is kept in
- * a property of the window, read before the shot (consent_settle_expression). */
+ * the page (the rules parsed from a JSON string, which V8 does much faster
+ * than a literal; the site-specific ones kept only when their URL pattern
+ * matches this document, which autoconsent would otherwise test again on
+ * every look); evaluations run in the page; what it finds and does is kept
+ * in a property of the window, read before the shot
+ * (consent_settle_expression). */
 static const char shim_head[] =
 	"(() => {"
 	"  if (window.autoconsentSendMessage) return;"
 	"  const config = ";
-static const char shim_mid[] = ", rules = ";
+static const char shim_mid[] = ", rules = JSON.parse(";
 static const char shim_tail[] =
-	";"
+	");"
+	"  const href = location.href;"
+	"  rules.compact.r = rules.compact.r.filter(x => {"
+	"    if (!x[3]) return true;"
+	"    try { return new RegExp(x[3]).test(href); } catch (e) { return false; }"
+	"  });"
 	"  const st = { found: false, cmp: '', state: 'started', cosmetic: false, attempts: 0,"
 	"               patterns: 0 };"
 	"  Object.defineProperty(window, '__savepageConsent', { value: st });"
@@ -107,20 +116,29 @@ static struct consent *load_dir(const char *dir, char **err)
 	if (!(path = read_text(dir, rules_name, &rules, err)))
 		goto out;
 	cJSON *compact = cJSON_ParseWithLength((const char *)rules.data, rules.len);
-	if (!cJSON_IsObject(compact)) {
+	if (!cJSON_IsArray(cJSON_GetObjectItemCaseSensitive(compact, "r")) ||
+	    !cJSON_IsArray(cJSON_GetObjectItemCaseSensitive(compact, "s"))) {
 		cJSON_Delete(compact);
 		*err = xasprintf("%s: not JSON rules", path);
 		goto out;
 	}
 	cJSON_Delete(compact);
 
+	/* The rules as a JSON string inside the script. */
+	struct buf rj = { 0 };
+	buf_puts(&rj, "{\"autoconsent\":[],\"compact\":");
+	buf_append(&rj, rules.data, rules.len);
+	buf_puts(&rj, "}");
+	cJSON *rs = cJSON_CreateString((const char *)rj.data);
+	char *rules_js = cJSON_PrintUnformatted(rs);
+	cJSON_Delete(rs);
+	buf_free(&rj);
 	struct buf s = { 0 };
 	buf_puts(&s, shim_head);
 	buf_puts(&s, consent_config);
 	buf_puts(&s, shim_mid);
-	buf_puts(&s, "{\"autoconsent\":[],\"compact\":");
-	buf_append(&s, rules.data, rules.len);
-	buf_puts(&s, "}");
+	buf_puts(&s, rules_js);
+	cJSON_free(rules_js);
 	buf_puts(&s, shim_tail);
 	buf_append(&s, bundle.data, bundle.len);
 	c = xcalloc(1, sizeof *c);
@@ -217,6 +235,46 @@ const char *consent_dir(const struct consent *c)
 const char *consent_script_json(const struct consent *c)
 {
 	return c->script_json;
+}
+
+/* Whether the page shows any sign of a consent notice, cheaply, after it
+ * has loaded: a word of the rules in the text it shows (the documents of
+ * same-origin frames and open shadow roots included), in the address of
+ * anything it loaded (a consent platform's script, frame or API: one that
+ * draws its banner later is known by these), or the API a consent platform
+ * defines (IAB's __tcfapi and its kin). Only then is autoconsent
+ * worth its cost (~0.2 s of CPU in the page). */
+static const char probe_js[] =
+	"((words) => {"
+	"  if (!words.length) return true;"
+	"  const talks = new RegExp(words.join('|'), 'i');"
+	"  for (const api of ['__tcfapi', '__cmp', '__gpp', '__uspapi'])"
+	"    if (typeof window[api] === 'function') return true;"
+	"  const text = d => { try { return d && d.body ? d.body.innerText : ''; }"
+	"                      catch (e) { return ''; } };"
+	"  if (talks.test(text(document))) return true;"
+	"  for (const f of document.querySelectorAll('iframe, frame')) {"
+	"    let d = null;"
+	"    try { d = f.contentDocument; } catch (e) {}"
+	"    if (talks.test(f.src || '') || talks.test(text(d))) return true;"
+	"  }"
+	"  for (const e of performance.getEntriesByType('resource'))"
+	"    if (talks.test(e.name)) return true;"
+	"  for (const el of document.querySelectorAll('*'))"
+	"    if (el.shadowRoot && talks.test(el.shadowRoot.textContent)) return true;"
+	"  return false;"
+	"})";
+
+char *consent_probe_expression(const struct strlist *words)
+{
+	cJSON *a = cJSON_CreateArray();
+	for (size_t i = 0; words && i < words->n; i++)
+		cJSON_AddItemToArray(a, cJSON_CreateString(words->v[i]));
+	char *w = cJSON_PrintUnformatted(a);
+	cJSON_Delete(a);
+	char *e = xasprintf("%s(%s)", probe_js, w);
+	cJSON_free(w);
+	return e;
 }
 
 /* Waits for autoconsent in the top document: until it has looked for a

@@ -75,6 +75,7 @@ struct run {
 	/* what --nocookie and --noads need in the browser */
 	char *page_script;
 	struct consent *consent;     /* autoconsent, when installed */
+	char *consent_probe;         /* whether a page is worth autoconsent */
 	struct strlist nocookie_hosts;
 	struct strlist blocklist_paths;
 	struct blocklist *blocklist;
@@ -146,7 +147,10 @@ static int prepare_renderer(struct run *r)
 	}
 	if (rd->nocookie) {
 		char *rules = clean_data_path("nocookie.rules");
-		r->page_script = clean_nocookie_script(rules, &r->nocookie_hosts, &err);
+		struct strlist words = { 0 };
+		r->page_script = clean_nocookie_script(rules, &r->nocookie_hosts, &words, &err);
+		r->consent_probe = consent_probe_expression(&words);
+		strlist_free(&words);
 		if (!r->page_script) {
 			log_err("--nocookie: %s", err);
 			free(err);
@@ -429,6 +433,7 @@ static int start_renderer(struct run *r)
 			 .user_agent = r->render->user_agent,
 			 .page_script = r->page_script,
 			 .consent_script = r->consent ? consent_script_json(r->consent) : NULL,
+			 .consent_probe = r->consent_probe,
 			 .blocklist = r->blocklist,
 			 .blocked_hosts = &r->nocookie_hosts },
 		.hooks = { next_job, job_finished, r },
@@ -555,6 +560,7 @@ static void run_free(struct run *r)
 	strlist_free(&r->nocookie_hosts);
 	free(r->page_script);
 	consent_free(r->consent);
+	free(r->consent_probe);
 	free(r->key_text);
 	free(r->key_shown);
 }

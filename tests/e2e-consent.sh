@@ -28,8 +28,21 @@ expect_rc 0
 expect_err "autoconsent 16\.23\.0 from"
 expect_err "consent banner: autoconsent rule set 'Klaro'"
 
+# autoconsent runs only where a page shows a sign of a consent notice (its
+# text, what it loaded, a consent platform's API): elsewhere it costs nothing.
+sp -vv --no-cache --nocookie -d 1 -W 1000 -H 700 -f png -o "$T/reference-nc.png" "$BASE/consent.html"
+expect_rc 0
+expect_err "consent.html: no sign of a consent notice; autoconsent not run"
+for sign in loaded-only tcf-api; do
+	sp -vv --no-cache --nocookie -W 1000 -H 700 -f png -o "$T/$sign.png" "$BASE/consent.html?lib=$sign"
+	expect_rc 0
+	expect_err "lib=$sign: autoconsent found no banner"
+done
+
 sp --no-cache -d 1 -W 1000 -H 700 -f png -o "$T/reference.png" "$BASE/consent.html"
 expect_rc 0
+d=$("$PROBE" diff "$T/reference-nc.png" "$T/reference.png")
+check "a page with no banner: the same pixels with --nocookie ($d)" test "$(echo "$d" | cut -d' ' -f2)" = 0
 for lib in vanilla-cookieconsent cookieconsent klaro tarteaucitron cookies-eu-banner cookie-notice \
 	cookie-consent-box; do
 	sp --no-cache -d 1 -W 1000 -H 700 -f png -o "$T/$lib.png" "$BASE/consent.html?lib=$lib"
@@ -90,5 +103,14 @@ SAVEPAGE_AUTOCONSENT_DIR="$T/empty" sp --nocookie -o "$T/x.png" "$BASE/consent.h
 expect_rc 2
 expect_err "SAVEPAGE_AUTOCONSENT_DIR: $T/empty/package.json: No such file or directory"
 check "no file for a usage error" test ! -e "$T/x.png"
+# An install whose rules are not autoconsent's compact rules: named, too.
+mkdir -p "$T/broken/dist" "$T/broken/rules"
+echo '{"name":"@duckduckgo/autoconsent","version":"16.23.0"}' >"$T/broken/package.json"
+: >"$T/broken/dist/autoconsent.playwright.js"
+echo '{"v":1,"r":{}}' >"$T/broken/rules/compact-rules.json"
+SAVEPAGE_AUTOCONSENT_DIR="$T/broken" sp --nocookie -o "$T/x.png" "$BASE/consent.html"
+expect_rc 2
+expect_err "SAVEPAGE_AUTOCONSENT_DIR: $T/broken/rules/compact-rules.json: not JSON rules"
+check "no file for a broken install" test ! -e "$T/x.png"
 expect_no_browser_left
 finish
