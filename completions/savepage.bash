@@ -23,7 +23,8 @@ _savepage() {
 		COMPREPLY=($(compgen -W 'jpeg png' -- "$cur"))
 		return
 		;;
-	-o | --output | -i | --input | -a | --archive | --report | --cache-dir | --blocklist)
+	-o | --output | -i | --input | -a | --archive | --report | --cache-dir | --blocklist | \
+	--style-file | --js-file)
 		COMPREPLY=($(compgen -f -- "$cur"))
 		return
 		;;
@@ -34,14 +35,16 @@ _savepage() {
 	-W | --width | -H | --height | -d | --delay | -q | --quality | -A | --user-agent | \
 	-L | --accept-language | -b | --cookie | --timeout | --browser-arg | -n | --name | \
 	-j | --jobs | --retries | --browser-url | -T | --thumb-width | -r | --refresh | \
-	--api-url | --key | --secret | --hash | --maxage)
+	--api-url | --key | --secret | --hash | --maxage | --hide | --remove | --click | --style | \
+	--javascript)
 		return
 		;;
 	esac
 
 	if [[ $cur == -* ]]; then
 		local opts='--width --height --fullpage --thumb-width --nocookie --noads --blocklist --delay --format --quality
-			--user-agent --accept-language --cookie --input --output --name --archive --report
+			--user-agent --accept-language --cookie --hide --remove --click --style --style-file
+			--javascript --js-file --input --output --name --archive --report
 			--jobs --timeout --retries --fail-on-http-error --browser --browser-arg --browser-url
 			--refresh --cache-dir --no-cache --api --api-url --key --secret --hash --api-get
 			--api-insecure --maxage --verbose --quiet --progress --no-progress

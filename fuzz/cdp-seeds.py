@@ -86,7 +86,13 @@ names = [R({"result": {"type": "object", "value": [".ad", "#banner1", ".x"]}})]
 seed("seed-noads", NOADS,
      head + setup(NOADS) + nav + paused + load + names + done + done + status + shot(jpeg))
 f = COOKIE | HOSTS | SCRIPT | WEBDRIVER
-seed("seed-cookie-lang", f, head + setup(f) + nav + load + done + status + shot(jpeg))
+# SCRIPT is --nocookie: autoconsent's probe (a sign: yes), its script, the
+# wait for it, then savepage's own pass.
+probe = [R({"result": {"type": "boolean", "value": True}})]
+settled = [R({"result": {"type": "object", "value": {"found": True, "cmp": "x", "state": "done",
+                                                     "cosmetic": False, "ms": 5}}})]
+seed("seed-cookie-lang", f, head + setup(f) + nav + load + probe + done + settled + done + status +
+     shot(jpeg))
 seed("seed-navigated", 0, head + setup(0) + nav +
      [E("Page.frameNavigated", {"frame": {"id": "T1", "loaderId": "L2", "url": "https://example.com/next"}}),
       E("Page.javascriptDialogOpening", {"type": "alert", "message": "hi"}), R({}),

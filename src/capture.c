@@ -10,6 +10,7 @@
 
 #include "clean.h"
 #include "consent.h"
+#include "shape.h"
 #include "log.h"
 #include "urls.h"
 
@@ -32,6 +33,8 @@ enum cap_state {
 	ST_ATTACH,   /* attaching a flat session */
 	ST_NAVIGATE, /* set-up and Page.navigate sent; waiting for its reply */
 	ST_LOAD,     /* waiting for the `load` lifecycle event */
+	ST_SHAPE,    /* --hide, --click, --style, --javascript: changing the page */
+	ST_SETTLE,   /* after a --click: until no request is in flight */
 	ST_DELAY,    /* --delay */
 	ST_CONSENT,  /* --nocookie: autoconsent answering the page's banner */
 	ST_SCROLL,   /* full page: scrolling through it so lazy content loads */
@@ -70,10 +73,27 @@ struct capture {
 	int blocked_listed;
 	void (*after_clean)(struct capture *); /* where cap_clean_then() goes on */
 
+	/* changing the page (shape.h) */
+	int shape_step;          /* enum shape_step: what runs next */
+	size_t clicks_done;
+	struct strlist inflight; /* with --click: the page's requests not yet done */
+	int64_t net_activity;    /* when a request last started or ended */
+	int64_t settle_started;
+
 	struct loop_timer *deadline;
 	struct loop_timer *delay;
+	struct loop_timer *settle;
 	struct render_result res;
 };
+
+enum shape_step { SHAPE_HIDE, SHAPE_CLICK, SHAPE_STYLE, SHAPE_SCRIPT, SHAPE_DONE };
+
+/* After a click, the page is settled when no request has been in flight
+ * for QUIET_MS; past SETTLE_MAX_MS (a page that never stops loading) the
+ * next step goes on anyway, with a warning. */
+#define SETTLE_POLL_MS 25
+#define SETTLE_QUIET_MS 100
+#define SETTLE_MAX_MS 5000
 
 /* Hides the elements whose resource --noads refused: a frame, image or
  * embed left empty would still take its place in the page. */
@@ -160,6 +180,7 @@ static void cap_finish(struct capture *cap)
 	cap->state = ST_DONE;
 	loop_timer_stop(cap->deadline);
 	loop_timer_stop(cap->delay);
+	loop_timer_stop(cap->settle);
 	cdp_cancel_owner(cap->conn, cap);
 	free_tiles(cap);
 	cap->res.seconds = (double)(now_ms() - cap->started) / 1000.0;
@@ -715,7 +736,184 @@ static void on_delay_done(void *ud)
 	cap_after_wait(ud);
 }
 
+static void cap_shape_next(struct capture *cap);
+static void cap_delay(struct capture *cap);
+
+/* A step's value: true, or {error} naming the option. */
+static void on_shape_step(void *ud, const cJSON *result, const char *error)
+{
+	struct capture *cap = ud;
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(
+		cJSON_GetObjectItemCaseSensitive(result, "result"), "value");
+	const cJSON *ex = cJSON_GetObjectItemCaseSensitive(result, "exceptionDetails");
+	const char *msg = json_str(v, "error");
+	if (error)
+		cap_fail(cap, RENDER_E_RENDER, cdp_error_transient(error), "changing the page: %s",
+			 error);
+	else if (msg)
+		cap_fail(cap, RENDER_E_RENDER, false, "%s", msg);
+	else if (ex)
+		cap_fail(cap, RENDER_E_RENDER, false, "changing the page: %s",
+			 json_str(ex, "text") ? json_str(ex, "text") : "an exception");
+	else
+		cap_shape_next(cap);
+}
+
+static void on_clicked(void *ud, const cJSON *result, const char *error)
+{
+	struct capture *cap = ud;
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(
+		cJSON_GetObjectItemCaseSensitive(result, "result"), "value");
+	if (error || !cJSON_IsTrue(v)) {
+		on_shape_step(ud, result, error); /* {error} or an exception, named there */
+		return;
+	}
+	/* Whatever the click set going: wait for it to end. */
+	cap->state = ST_SETTLE;
+	cap->settle_started = now_ms();
+	if (cap->net_activity < cap->settle_started)
+		cap->net_activity = cap->settle_started;
+	loop_timer_start(cap->settle, SETTLE_POLL_MS);
+}
+
+static void on_settled_frames(void *ud, const cJSON *result, const char *error)
+{
+	struct capture *cap = ud;
+	(void)result;
+	(void)error; /* no frame in time is no reason to fail */
+	cap->clicks_done++;
+	cap->state = ST_SHAPE;
+	cap_shape_next(cap);
+}
+
+static void on_settle_poll(void *ud)
+{
+	struct capture *cap = ud;
+	if (cap->state != ST_SETTLE)
+		return;
+	int64_t now = now_ms();
+	bool quiet = cap->inflight.n == 0 && now - cap->net_activity >= SETTLE_QUIET_MS;
+	if (!quiet && now - cap->settle_started < SETTLE_MAX_MS) {
+		loop_timer_start(cap->settle, SETTLE_POLL_MS);
+		return;
+	}
+	if (!quiet)
+		log_warn("%s: --click '%s': the page still had %zu request(s) in flight after %d s; "
+			 "going on",
+			 cap->url, cap->r->click.v[cap->clicks_done], cap->inflight.n,
+			 SETTLE_MAX_MS / 1000);
+	/* Still ST_SETTLE until the frames are drawn. */
+	cap_evaluate(cap, shape_frames_expression, true, 0, on_settled_frames);
+}
+
+static void on_script_done(void *ud, const cJSON *result, const char *error)
+{
+	struct capture *cap = ud;
+	const cJSON *ex = cJSON_GetObjectItemCaseSensitive(result, "exceptionDetails");
+	const cJSON *ro = cJSON_GetObjectItemCaseSensitive(result, "result");
+	const char *subtype = json_str(ro, "subtype"), *oid = json_str(ro, "objectId");
+	if (!error && !ex && subtype && !strcmp(subtype, "promise") && oid) {
+		/* The script's value is a promise: its outcome is the script's. */
+		cJSON *p = cJSON_CreateObject();
+		cJSON_AddStringToObject(p, "promiseObjectId", oid);
+		cdp_send(cap->conn, cap->session_id, "Runtime.awaitPromise", p,
+			 cap->timeout_ms + shoot_grace_ms(cap->env), on_script_done, cap);
+		return;
+	}
+	if (error) {
+		cap_fail(cap, RENDER_E_RENDER, cdp_error_transient(error), "--javascript: %s", error);
+		return;
+	}
+	if (ex) {
+		/* "Error: message" and its stack: the first line says it. */
+		const char *d = json_str(cJSON_GetObjectItemCaseSensitive(ex, "exception"),
+					 "description");
+		if (!d)
+			d = json_str(cJSON_GetObjectItemCaseSensitive(ex, "exception"), "value");
+		if (!d)
+			d = json_str(ex, "text");
+		size_t n = d ? strcspn(d, "\n") : 0;
+		cap_fail(cap, RENDER_E_RENDER, false, "--javascript: %.*s", (int)n,
+			 d ? d : "an exception");
+		return;
+	}
+	cap_shape_next(cap);
+}
+
+/* The next step of changing the page, then --delay. */
+static void cap_shape_next(struct capture *cap)
+{
+	const struct render *r = cap->r;
+	cap->state = ST_SHAPE;
+	while (cap->shape_step < SHAPE_DONE) {
+		switch ((enum shape_step)cap->shape_step) {
+		case SHAPE_HIDE: {
+			cap->shape_step++;
+			char *e = shape_hide_expression(r);
+			if (e) {
+				cap_evaluate(cap, e, false, 0, on_shape_step);
+				free(e);
+				return;
+			}
+			break;
+		}
+		case SHAPE_CLICK:
+			if (cap->clicks_done < r->click.n) {
+				char *e = shape_click_expression(r->click.v[cap->clicks_done],
+								 cap->clicks_done == 0);
+				cJSON *p = cJSON_CreateObject();
+				cJSON_AddStringToObject(p, "expression", e);
+				cJSON_AddBoolToObject(p, "returnByValue", 1);
+				cJSON_AddBoolToObject(p, "userGesture", 1);
+				cdp_send(cap->conn, cap->session_id, "Runtime.evaluate", p,
+					 cap->timeout_ms + shoot_grace_ms(cap->env), on_clicked, cap);
+				free(e);
+				return;
+			}
+			if (r->click.n)
+				cap_evaluate(cap, shape_opened_expression, false, 0, NULL);
+			cap->shape_step++;
+			break;
+		case SHAPE_STYLE:
+			cap->shape_step++;
+			if (r->style) {
+				char *e = clean_style_script(r->style);
+				cap_evaluate(cap, e, false, 0, on_shape_step);
+				free(e);
+				return;
+			}
+			break;
+		case SHAPE_SCRIPT:
+			cap->shape_step++;
+			if (r->javascript) {
+				/* Not by value: a script may end on any object. */
+				cJSON *p = cJSON_CreateObject();
+				cJSON_AddStringToObject(p, "expression", r->javascript);
+				cJSON_AddBoolToObject(p, "awaitPromise", 1);
+				/* As in the DevTools console: await at the top level. */
+				cJSON_AddBoolToObject(p, "replMode", 1);
+				cdp_send(cap->conn, cap->session_id, "Runtime.evaluate", p,
+					 cap->timeout_ms + shoot_grace_ms(cap->env), on_script_done,
+					 cap);
+				return;
+			}
+			break;
+		case SHAPE_DONE:
+			break;
+		}
+	}
+	cap_delay(cap);
+}
+
 static void cap_loaded(struct capture *cap)
+{
+	if (cap->deadline_passed)
+		cap_after_wait(cap); /* no time to change the page: shoot it as it is */
+	else
+		cap_shape_next(cap);
+}
+
+static void cap_delay(struct capture *cap)
 {
 	if (render_delay_ms(cap->r) > 0 && !cap->deadline_passed) {
 		cap->state = ST_DELAY;
@@ -748,6 +946,14 @@ static void on_deadline(void *ud)
 			loop_timer_stop(cap->delay);
 			loop_timer_start(cap->deadline, shoot_grace_ms(cap->env));
 			cap_after_wait(cap);
+			return;
+		case ST_SHAPE:
+		case ST_SETTLE:
+			cap_fail(cap, RENDER_E_RENDER, true, "timed out after %d s changing the page (%s)",
+				 secs,
+				 cap->state == ST_SETTLE ? "waiting for it to settle after --click"
+				 : cap->shape_step > SHAPE_STYLE ? "--javascript"
+								 : "--hide, --click, --style");
 			return;
 		case ST_CONSENT:
 		case ST_SCROLL:
@@ -948,12 +1154,19 @@ static void cap_setup_and_navigate(struct capture *cap)
 	cJSON *p = cJSON_CreateObject();
 	cJSON_AddBoolToObject(p, "enabled", 1);
 	setup_send(cap, "Page.setLifecycleEventsEnabled", p);
-	/* No Network domain: its events for every request cost Chrome and us
-	 * more than the one fact we need from it, the page's HTTP status, which
-	 * the Navigation Timing entry gives at shot time (see cap_shoot). */
+	/* No Network domain (but with --click, below): its events for every
+	 * request cost Chrome and us more than the one fact we need from it,
+	 * the page's HTTP status, which the Navigation Timing entry gives at
+	 * shot time (see cap_shoot). */
 	setup_send(cap, "Inspector.enable", NULL);
 	if (o->blocklist || (o->blocked_hosts && o->blocked_hosts->n))
 		setup_send(cap, "Fetch.enable", fetch_patterns(o));
+	if (cap->r->click.n) {
+		/* Only here: whether a click's effects are done is whether its
+		 * requests are. */
+		cJSON *np = cJSON_CreateObject();
+		setup_send(cap, "Network.enable", np);
+	}
 	setup_desktop(cap);
 	setup_identity(cap);
 	setup_cookies(cap);
@@ -1089,6 +1302,27 @@ static void cap_request_paused(struct capture *cap, const cJSON *params)
 	}
 }
 
+/* With --click: the page's requests in flight, by id (a redirect keeps its id). */
+static void cap_network_event(struct capture *cap, const char *what, const cJSON *params)
+{
+	const char *id = json_str(params, "requestId");
+	if (!id)
+		return;
+	size_t i = 0;
+	while (i < cap->inflight.n && strcmp(cap->inflight.v[i], id))
+		i++;
+	if (!strcmp(what, "requestWillBeSent")) {
+		if (i == cap->inflight.n && cap->inflight.n < 10000)
+			strlist_add(&cap->inflight, id);
+	} else if (!strcmp(what, "loadingFinished") || !strcmp(what, "loadingFailed")) {
+		if (i < cap->inflight.n)
+			strlist_remove_at(&cap->inflight, i);
+	} else {
+		return;
+	}
+	cap->net_activity = now_ms();
+}
+
 void capture_on_event(struct capture *cap, const char *method, const cJSON *params)
 {
 	if (cap->state == ST_DONE || cap->state == ST_STITCH)
@@ -1117,6 +1351,8 @@ void capture_on_event(struct capture *cap, const char *method, const cJSON *para
 		cJSON_AddBoolToObject(p, "accept", type && !strcmp(type, "beforeunload"));
 		cdp_send(cap->conn, cap->session_id, "Page.handleJavaScriptDialog", p, cap->timeout_ms,
 			 NULL, cap);
+	} else if (!strncmp(method, "Network.", 8)) {
+		cap_network_event(cap, method + 8, params);
 	} else if (!strcmp(method, "Fetch.requestPaused")) {
 		cap_request_paused(cap, params);
 	} else if (!strcmp(method, "Inspector.targetCrashed")) {
@@ -1140,6 +1376,7 @@ struct capture *capture_start(struct loop *loop, struct cdp_conn *conn, const ch
 	cap->state = ST_CONTEXT;
 	cap->deadline = loop_timer_new(loop, on_deadline, cap);
 	cap->delay = loop_timer_new(loop, on_delay_done, cap);
+	cap->settle = loop_timer_new(loop, on_settle_poll, cap);
 	loop_timer_start(cap->deadline, cap->timeout_ms);
 	cJSON *p = cJSON_CreateObject();
 	cJSON_AddBoolToObject(p, "disposeOnDetach", 1);
@@ -1163,6 +1400,7 @@ void capture_free(struct capture *cap)
 		return;
 	loop_timer_free(cap->deadline);
 	loop_timer_free(cap->delay);
+	loop_timer_free(cap->settle);
 	cdp_cancel_owner(cap->conn, cap);
 	if (!cdp_conn_is_closed(cap->conn)) {
 		/* Fire and forget: the browser tidies up while we go on. */
@@ -1187,5 +1425,6 @@ void capture_free(struct capture *cap)
 	free(cap->loader_id);
 	free(cap->load_seen_loader);
 	buf_free(&cap->blocked_json);
+	strlist_free(&cap->inflight);
 	free(cap);
 }

@@ -44,7 +44,7 @@ char *clean_data_path(const char *name)
  * backdrop behind it (a fixed, nearly empty element over the whole window),
  * and the scroll locks left on <html> and <body> are undone. A sticky site
  * header, a chat button or a newsletter box does not speak of cookies, and
- * stays. */
+ * stays; so does what a --click brought up. */
 static const char nocookie_js[] =
 	"((hide, unlock, words) => {"
 	"  const css = hide.map(s => s + '{display:none!important;visibility:hidden!important}');"
@@ -58,6 +58,8 @@ static const char nocookie_js[] =
 	"    return 0; };"
 	"  let hidden = 0;"
 	"  const banners = [];"
+	"  /* What --click brought up (shape.c) is the user's, not a banner. */"
+	"  const opened = (window[Symbol.for('savepage.opened')] || { opened: [] }).opened;"
 	"  if (talks && document.body) {"
 	"    const walk = document.createTreeWalker(document.body, NodeFilter.SHOW_ELEMENT);"
 	"    for (let el = walk.nextNode(); el; el = walk.nextNode()) {"
@@ -73,6 +75,7 @@ static const char nocookie_js[] =
 	"      const text = (el.innerText || '').slice(0, 4000);"
 	"      if (text.length >= 4000 || !talks.test(text)) continue;"
 	"      if (cs.position === 'sticky' && zOf(el) < 1) continue;"
+	"      if (opened.some(o => o.contains(el) || el.contains(o))) continue;"
 	"      banners.push(el);"
 	"    }"
 	"  }"

@@ -35,6 +35,13 @@ enum opt_id {
 	OPT_ARCHIVE,
 	OPT_REPORT,
 	OPT_INPUT,
+	OPT_HIDE,
+	OPT_REMOVE,
+	OPT_CLICK,
+	OPT_STYLE,
+	OPT_STYLE_FILE,
+	OPT_JAVASCRIPT,
+	OPT_JS_FILE,
 	OPT_JOBS,
 	OPT_RETRIES,
 	OPT_BROWSER_URL,
@@ -113,6 +120,24 @@ static const struct opt_def opt_table[] = {
 	  "Accept-Language header and navigator.language (default Chrome's)", false, false },
 	{ OPT_COOKIE, "cookie", 'b', ARG_STRING, "STRING", 0, 0, NULL,
 	  "cookies 'name=value; name2=value2', sent only to the URL's host", false, false },
+	{ OPT_HIDE, "hide", 0, ARG_STRING, "CSS", 0, 0, "Changing the page (after load, in this order)",
+	  "make what the selector matches invisible, its space kept (repeatable)", false, false },
+	{ OPT_REMOVE, "remove", 0, ARG_STRING, "CSS", 0, 0, NULL,
+	  "take what the selector matches out of the page (display: none; repeatable)", false,
+	  false },
+	{ OPT_CLICK, "click", 0, ARG_STRING, "CSS", 0, 0, NULL,
+	  "click the first element the selector matches, then wait for the page to settle "
+	  "(repeatable, in order)",
+	  false, false },
+	{ OPT_STYLE, "style", 0, ARG_STRING, "CSS", 0, 0, NULL,
+	  "add this style sheet to the page (repeatable)", false, false },
+	{ OPT_STYLE_FILE, "style-file", 0, ARG_STRING, "FILE", 0, 0, NULL,
+	  "add the style sheet in FILE (repeatable)", false, false },
+	{ OPT_JAVASCRIPT, "javascript", 0, ARG_STRING, "JS", 0, 0, NULL,
+	  "run this script in the page; a promise it returns is awaited, an error fails the URL",
+	  false, false },
+	{ OPT_JS_FILE, "js-file", 0, ARG_STRING, "FILE", 0, 0, NULL,
+	  "run the script in FILE, as --javascript", false, false },
 	{ OPT_INPUT, "input", 'i', ARG_STRING, "FILE", 0, 0, "Input",
 	  "read URLs from FILE, one per line ('-' standard input; repeatable)", false, true },
 	{ OPT_OUTPUT, "output", 'o', ARG_STRING, "PATH", 0, 0, "Output",
@@ -340,6 +365,25 @@ static char *opt_apply(struct settings *s, const struct opt_def *d, const char *
 		set_str(&r->cookie, v);
 		break;
 	}
+	case OPT_HIDE:
+	case OPT_REMOVE:
+	case OPT_CLICK:
+		if (v[strspn(v, " \t\r\n")] == '\0')
+			return xasprintf("--%s: the selector is empty", d->name);
+		strlist_add(d->id == OPT_HIDE ? &r->hide : d->id == OPT_REMOVE ? &r->remove : &r->click, v);
+		break;
+	case OPT_STYLE:
+		if (r->style) {
+			char *both = xasprintf("%s\n%s", r->style, v);
+			free(r->style);
+			r->style = both;
+		} else {
+			set_str(&r->style, v);
+		}
+		break;
+	case OPT_STYLE_FILE: strlist_add(&r->style_files, v); break;
+	case OPT_JAVASCRIPT: set_str(&r->javascript, v); break;
+	case OPT_JS_FILE: strlist_add(&r->js_files, v); break;
 	case OPT_OUTPUT: set_str(&s->output, v); break;
 	case OPT_NAME:
 		if (!*v)
@@ -546,6 +590,33 @@ int options_read_config(struct settings *s)
 	return rc;
 }
 
+/* The largest --style-file or --js-file read. */
+#define PAGE_FILE_MAX (1024 * 1024)
+
+/* Appends the text of the file at path to *dst (after a newline when *dst
+ * holds something). NULL, or what is wrong (caller frees). */
+static char *read_page_file(const char *opt, const char *path, char **dst)
+{
+	struct buf b = { 0 };
+	char *q = str_quote(path, QUOTE_MAX), *why = NULL;
+	if (read_file(path, &b) < 0)
+		why = xasprintf("--%s: %s: %s", opt, q, strerror(errno));
+	else if (b.len > PAGE_FILE_MAX)
+		why = xasprintf("--%s: %s: larger than 1 MB", opt, q);
+	else if (memchr(b.data ? (const void *)b.data : "", '\0', b.len) ||
+		 !utf8_valid(b.data ? (const char *)b.data : "", b.len))
+		why = xasprintf("--%s: %s: not UTF-8 text", opt, q);
+	if (!why) {
+		char *all = *dst ? xasprintf("%s\n%s", *dst, b.data ? (char *)b.data : "")
+				 : xstrdup(b.data ? (char *)b.data : "");
+		free(*dst);
+		*dst = all;
+	}
+	free(q);
+	buf_free(&b);
+	return why;
+}
+
 /* What can only be checked once every option is known, and what touches
  * the file system. NULL, or what is wrong (caller frees). */
 static char *options_check(struct settings *s)
@@ -566,6 +637,30 @@ static char *options_check(struct settings *s)
 				       "only in a POST body");
 		if (s->browser_urls.n)
 			return xstrdup("--api and --browser-url cannot be used together");
+	}
+	if (r->javascript && r->js_files.n)
+		return xstrdup("--javascript and --js-file cannot be used together");
+	if (r->js_files.n > 1)
+		return xstrdup("--js-file: one script only");
+	for (size_t i = 0; i < r->style_files.n; i++) {
+		char *why = read_page_file("style-file", r->style_files.v[i], &r->style);
+		if (why)
+			return why;
+	}
+	if (r->js_files.n) {
+		char *why = read_page_file("js-file", r->js_files.v[0], &r->javascript);
+		if (why)
+			return why;
+	}
+	if (s->api) {
+		char *local = render_local_only(r);
+		if (local) {
+			char *m = xasprintf("--api: the hosted API does not offer %s; "
+					    "render locally without --api",
+					    local);
+			free(local);
+			return m;
+		}
 	}
 	if (r->thumb_width && r->thumb_width >= r->width)
 		return xasprintf("--thumb-width %d: a thumbnail must be narrower than --width %d",

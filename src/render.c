@@ -6,7 +6,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <cjson/cJSON.h>
+
 #define F(field) offsetof(struct render, field)
+
+/* Longer values are shown (in cache metadata) as their digest. */
+#define RENDER_SHOWN_MAX 200
 
 static bool quality_set(const struct render *r)
 {
@@ -38,6 +43,11 @@ const struct render_field render_fields[] = {
 	{ "accept_language", RT_STRING, F(accept_language), RF_PIXELS | RF_API, NULL },
 	{ "maxage", RT_LONG, F(maxage), RF_API, maxage_set },
 	{ "cookie", RT_STRING, F(cookie), RF_PIXELS | RF_API | RF_SECRET | RF_POST_ONLY, NULL },
+	{ "hide", RT_LIST, F(hide), RF_PIXELS | RF_LOCAL, NULL },
+	{ "remove", RT_LIST, F(remove), RF_PIXELS | RF_LOCAL, NULL },
+	{ "click", RT_LIST, F(click), RF_PIXELS | RF_LOCAL, NULL },
+	{ "style", RT_STRING, F(style), RF_PIXELS | RF_LOCAL, NULL },
+	{ "javascript", RT_STRING, F(javascript), RF_PIXELS | RF_LOCAL, NULL },
 	{ "timeout", RT_SECONDS, F(timeout), 0, NULL },
 	{ "fail_on_http_error", RT_BOOL, F(fail_on_http_error), 0, NULL },
 	{ "lists", RT_STRING, F(lists), RF_PIXELS, NULL },
@@ -67,7 +77,13 @@ void render_free(struct render *r)
 			*p = NULL;
 		}
 	}
+	for (size_t i = 0; i < render_nfields; i++) {
+		if (render_fields[i].type == RT_LIST)
+			strlist_free((struct strlist *)((char *)r + render_fields[i].offset));
+	}
 	strlist_free(&r->blocklists);
+	strlist_free(&r->style_files);
+	strlist_free(&r->js_files);
 }
 
 #define AT(r, f, type) (*(const type *)((const char *)(r) + (f)->offset))
@@ -85,13 +101,25 @@ bool render_field_set(const struct render *r, const struct render_field *f)
 	case RT_SECONDS: return AT(r, f, double) > 0;
 	case RT_STRING: return AT(r, f, char *) != NULL;
 	case RT_FORMAT: return true;
+	case RT_LIST: return AT(r, f, struct strlist).n > 0;
 	}
 	return false;
 }
 
-const char *render_value(const struct render *r, const struct render_field *f, char tmp[64])
+const char *render_value(const struct render *r, const struct render_field *f, char tmp[64],
+			 char **alloc)
 {
+	*alloc = NULL;
 	switch (f->type) {
+	case RT_LIST: {
+		const struct strlist *l = &AT(r, f, struct strlist);
+		cJSON *a = cJSON_CreateArray();
+		for (size_t i = 0; i < l->n; i++)
+			cJSON_AddItemToArray(a, cJSON_CreateString(l->v[i]));
+		*alloc = cJSON_PrintUnformatted(a);
+		cJSON_Delete(a);
+		return *alloc;
+	}
 	case RT_BOOL: return AT(r, f, bool) ? "true" : "false";
 	case RT_INT: snprintf(tmp, 64, "%d", AT(r, f, int)); return tmp;
 	case RT_LONG: snprintf(tmp, 64, "%ld", AT(r, f, long)); return tmp;
@@ -111,16 +139,18 @@ void render_key_text(const struct render *r, char **key, char **shown)
 		const struct render_field *f = &render_fields[i];
 		if (!(f->flags & RF_PIXELS) || !render_field_set(r, f))
 			continue;
-		char tmp[64];
-		const char *v = render_value(r, f, tmp);
+		char tmp[64], *alloc;
+		const char *v = render_value(r, f, tmp, &alloc);
 		buf_appendf(&k, "%s%s=%s", k.len ? " " : "", f->name, v);
-		if (f->flags & RF_SECRET) {
+		/* Secrets, and a long style or script, shown as their digest. */
+		if ((f->flags & RF_SECRET) || strlen(v) > RENDER_SHOWN_MAX || strpbrk(v, "\n\r")) {
 			char h[65];
 			sha256_hex(v, strlen(v), h);
 			buf_appendf(&s, "%s%s=sha256:%.12s", s.len ? " " : "", f->name, h);
 		} else {
 			buf_appendf(&s, "%s%s=%s", s.len ? " " : "", f->name, v);
 		}
+		cJSON_free(alloc);
 	}
 	*key = (char *)k.data;
 	*shown = (char *)s.data;
@@ -134,9 +164,21 @@ void render_api_params(const struct render *r, bool post,
 		if (!(f->flags & RF_API) || !render_field_set(r, f) ||
 		    (!post && (f->flags & RF_POST_ONLY)))
 			continue;
-		char tmp[64];
-		add(ud, f->name, render_value(r, f, tmp));
+		char tmp[64], *alloc;
+		add(ud, f->name, render_value(r, f, tmp, &alloc));
+		cJSON_free(alloc);
 	}
+}
+
+char *render_local_only(const struct render *r)
+{
+	struct buf b = { 0 };
+	for (size_t i = 0; i < render_nfields; i++) {
+		const struct render_field *f = &render_fields[i];
+		if ((f->flags & RF_LOCAL) && render_field_set(r, f))
+			buf_appendf(&b, "%s%s", b.len ? ", " : "", f->name);
+	}
+	return (char *)b.data;
 }
 
 int render_timeout_ms(const struct render *r)

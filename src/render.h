@@ -34,6 +34,15 @@ struct render {
 	long refresh;            /* re-render when the copy is older (s); -1 now */
 	bool refresh_given;      /* --refresh given: the API is told */
 	long maxage;             /* the API's Cache-Control max-age; -1 not sent */
+	/* Changing the page before the shot, in this order (after load, before
+	 * the delay): */
+	struct strlist hide;     /* --hide: selectors made visibility: hidden */
+	struct strlist remove;   /* --remove: selectors made display: none */
+	struct strlist click;    /* --click: selectors clicked in turn */
+	char *style;             /* --style, --style-file: CSS added to the page */
+	char *javascript;        /* --javascript, --js-file: run in the page */
+	struct strlist style_files; /* read into style by options_check */
+	struct strlist js_files;    /* read into javascript by options_check */
 	/* Set by the run, not by options: what renders it. */
 	char *lists;             /* --noads: the identity of the lists read */
 	char *rules;             /* --nocookie: the rules' identity (autoconsent's
@@ -41,7 +50,7 @@ struct render {
 	char *via;               /* the hosted API ("api:" and its address's digest) */
 };
 
-enum render_type { RT_BOOL, RT_INT, RT_LONG, RT_SECONDS, RT_STRING, RT_FORMAT };
+enum render_type { RT_BOOL, RT_INT, RT_LONG, RT_SECONDS, RT_STRING, RT_FORMAT, RT_LIST };
 
 enum {
 	RF_PIXELS = 1,    /* changes the image: part of the cache key */
@@ -49,6 +58,7 @@ enum {
 	RF_SECRET = 4,    /* shown only as a digest (cache metadata, reports) */
 	RF_POST_ONLY = 8, /* the API takes it in a POST body only */
 	RF_ALWAYS = 16,   /* written even when it has its default value */
+	RF_LOCAL = 32,    /* savepage's own: refused with --api, which lacks it */
 };
 
 struct render_field {
@@ -66,8 +76,10 @@ extern const size_t render_nfields;
 void render_init(struct render *r);
 void render_free(struct render *r);
 
-/* The field's value as text (into tmp, or the string itself). */
-const char *render_value(const struct render *r, const struct render_field *f, char tmp[64]);
+/* The field's value as text (into tmp, or the string itself; a list as a
+ * JSON array in *alloc, which the caller frees). */
+const char *render_value(const struct render *r, const struct render_field *f, char tmp[64],
+			 char **alloc);
 /* Whether the field is to be written (set, or RF_ALWAYS). */
 bool render_field_set(const struct render *r, const struct render_field *f);
 
@@ -75,6 +87,10 @@ bool render_field_set(const struct render *r, const struct render_field *f);
  * "name=value" separated by blanks. shown is the same with secrets as
  * digests. Both for the caller to free. */
 void render_key_text(const struct render *r, char **key, char **shown);
+
+/* The names of the set fields the hosted API does not offer ("hide,
+ * click"), or NULL when there are none. Caller frees. */
+char *render_local_only(const struct render *r);
 
 /* Calls add(ud, name, value) for every field the hosted API takes that is
  * set; post says the request is a POST (else POST-only fields are left

@@ -208,6 +208,15 @@ void strlist_add(struct strlist *l, const char *s)
 	l->v[l->n] = NULL;
 }
 
+void strlist_remove_at(struct strlist *l, size_t i)
+{
+	if (i >= l->n)
+		return;
+	free(l->v[i]);
+	memmove(&l->v[i], &l->v[i + 1], (l->n - i) * sizeof *l->v); /* NULL included */
+	l->n--;
+}
+
 void strlist_free(struct strlist *l)
 {
 	for (size_t i = 0; i < l->n; i++)

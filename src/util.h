@@ -38,6 +38,8 @@ struct strlist {
 };
 void strlist_add(struct strlist *l, const char *s);
 void strlist_free(struct strlist *l);
+/* Removes the i-th string, keeping the order of the rest. */
+void strlist_remove_at(struct strlist *l, size_t i);
 
 /* Trims blanks at both ends in place; returns the first non-blank. */
 char *str_trim(char *s);

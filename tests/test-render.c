@@ -38,6 +38,7 @@ static void poke(struct render *r, const struct render_field *f)
 	case RT_SECONDS: *(double *)p += 1.5; break;
 	case RT_STRING: free(*(char **)p); *(char **)p = xstrdup("poked"); break;
 	case RT_FORMAT: *(enum image_format *)p = IMAGE_PNG; break;
+	case RT_LIST: strlist_add((struct strlist *)p, "#poked"); break;
 	}
 }
 
@@ -108,6 +109,29 @@ int main(void)
 	free(f);
 	CHECK(render_image_width(&r) == 400);
 	CHECK(render_timeout_ms(&r) == 30000 && render_delay_ms(&r) == 1500);
+	render_free(&r);
+
+	/* Changing the page: lists as JSON arrays (a selector with a comma or
+	 * a quote stays one item), a long script shown as its digest, and the
+	 * hosted API told none of it, but named as what it lacks. */
+	render_init(&r);
+	CHECK(render_local_only(&r) == NULL);
+	strlist_add(&r.hide, "#a, .b");
+	strlist_add(&r.hide, "[title=\"x y\"]");
+	strlist_add(&r.click, "#more");
+	r.javascript = xstrdup("document.body.dataset.x = 1;\n/* and more */");
+	render_key_text(&r, &key, &shown);
+	CHECK(strstr(key, "hide=[\"#a, .b\",\"[title=\\\"x y\\\"]\"]") != NULL);
+	CHECK(strstr(key, "click=[\"#more\"]") != NULL);
+	CHECK(strstr(shown, "javascript=sha256:") && !strstr(shown, "dataset"));
+	free(key);
+	free(shown);
+	char *local = render_local_only(&r);
+	CHECK_STR(local, "hide, click, javascript");
+	free(local);
+	f = form(&r, true);
+	CHECK(!strstr(f, "hide") && !strstr(f, "click") && !strstr(f, "javascript"));
+	free(f);
 	render_free(&r);
 	return unit_done();
 }

@@ -1,0 +1,111 @@
+#include "config.h"
+
+#include "shape.h"
+
+#include <cjson/cJSON.h>
+#include <stdlib.h>
+
+#include "util.h"
+
+static char *json_list(const struct strlist *l)
+{
+	cJSON *a = cJSON_CreateArray();
+	for (size_t i = 0; i < l->n; i++)
+		cJSON_AddItemToArray(a, cJSON_CreateString(l->v[i]));
+	char *t = cJSON_PrintUnformatted(a);
+	cJSON_Delete(a);
+	char *copy = xstrdup(t);
+	cJSON_free(t);
+	return copy;
+}
+
+/* Selectors are checked by the page's own CSS parser: a style rule with a
+ * bad selector would be dropped without a word. */
+static const char hide_js[] =
+	"((hide, remove) => {"
+	"  const bad = (list, opt) => {"
+	"    for (const s of list) {"
+	"      try { document.querySelector(s); } catch (e) {"
+	"        return { error: '--' + opt + \" '\" + s + \"': not a valid CSS selector\" }; }"
+	"    }"
+	"    return null;"
+	"  };"
+	"  const e = bad(hide, 'hide') || bad(remove, 'remove');"
+	"  if (e) return e;"
+	"  const css = hide.map(s => s + '{visibility:hidden!important}')"
+	"    .concat(remove.map(s => s + '{display:none!important}'));"
+	"  const st = document.createElement('style');"
+	"  st.textContent = css.join('\\n');"
+	"  (document.head || document.documentElement).appendChild(st);"
+	"  return true;"
+	"})";
+
+char *shape_hide_expression(const struct render *r)
+{
+	if (!r->hide.n && !r->remove.n)
+		return NULL;
+	char *h = json_list(&r->hide), *m = json_list(&r->remove);
+	char *e = xasprintf("%s(%s, %s)", hide_js, h, m);
+	free(h);
+	free(m);
+	return e;
+}
+
+/* The visible fixed or sticky elements: what a banner or a modal is. */
+#define PINNED_JS                                                                              \
+	"const pinned = () => {"                                                                \
+	"  const out = [];"                                                                     \
+	"  for (const el of document.querySelectorAll('body *')) {"                             \
+	"    const cs = getComputedStyle(el);"                                                  \
+	"    if (cs.position !== 'fixed' && cs.position !== 'sticky') continue;"                \
+	"    if (cs.display === 'none' || cs.visibility === 'hidden') continue;"                \
+	"    const r = el.getBoundingClientRect();"                                             \
+	"    if (r.width >= 2 && r.height >= 2) out.push(el);"                                  \
+	"  }"                                                                                   \
+	"  return out;"                                                                         \
+	"};"                                                                                    \
+	"const key = Symbol.for('savepage.opened');"
+
+static const char click_js[] =
+	"((sel, first) => {" PINNED_JS
+	"  if (first && !window[key])"
+	"    Object.defineProperty(window, key, { value: { before: new Set(pinned()), opened: [] } });"
+	"  let el;"
+	"  try { el = document.querySelector(sel); } catch (e) {"
+	"    return { error: \"--click '\" + sel + \"': not a valid CSS selector\" }; }"
+	"  if (!el) return { error: \"--click '\" + sel + \"': no element matches\" };"
+	"  el.scrollIntoView({ block: 'center', inline: 'center' });"
+	"  const r = el.getBoundingClientRect();"
+	"  const at = { bubbles: true, cancelable: true, composed: true, view: window, button: 0,"
+	"               clientX: r.left + r.width / 2, clientY: r.top + r.height / 2 };"
+	"  const ptr = { ...at, pointerId: 1, pointerType: 'mouse', isPrimary: true };"
+	"  el.dispatchEvent(new PointerEvent('pointerdown', { ...ptr, buttons: 1 }));"
+	"  el.dispatchEvent(new MouseEvent('mousedown', { ...at, buttons: 1 }));"
+	"  if (typeof el.focus === 'function') el.focus({ preventScroll: true });"
+	"  el.dispatchEvent(new PointerEvent('pointerup', ptr));"
+	"  el.dispatchEvent(new MouseEvent('mouseup', at));"
+	"  el.dispatchEvent(new MouseEvent('click', at));"
+	"  return true;"
+	"})";
+
+char *shape_click_expression(const char *selector, bool first)
+{
+	cJSON *s = cJSON_CreateString(selector);
+	char *t = cJSON_PrintUnformatted(s);
+	cJSON_Delete(s);
+	char *e = xasprintf("%s(%s, %s)", click_js, t, first ? "true" : "false");
+	cJSON_free(t);
+	return e;
+}
+
+const char shape_opened_expression[] =
+	"(() => {" PINNED_JS
+	"  const st = window[key];"
+	"  if (!st) return 0;"
+	"  for (const el of pinned()) if (!st.before.has(el)) st.opened.push(el);"
+	"  return st.opened.length;"
+	"})()";
+
+const char shape_frames_expression[] =
+	"Promise.race([new Promise(r => requestAnimationFrame(() => requestAnimationFrame(() => r(true)))),"
+	"  new Promise(r => setTimeout(() => r(true), 100))])";

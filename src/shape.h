@@ -1,0 +1,33 @@
+/* shape: changing the page before its shot, as the render asks (--hide,
+ * --remove, --click, --style, --javascript). This module writes what runs
+ * in the page; capture.c runs it, in this order, once the page has loaded
+ * and before --delay: hiding and removing (one style sheet, so that what
+ * appears later is hidden too), each click followed by the page settling,
+ * the style sheet, the script. Each expression's value is true, or
+ * {error: "..."}, a message naming the option and its value. */
+#ifndef SAVEPAGE_SHAPE_H
+#define SAVEPAGE_SHAPE_H
+
+#include <stdbool.h>
+
+#include "render.h"
+
+/* --hide and --remove: NULL when the render has neither. Caller frees. */
+char *shape_hide_expression(const struct render *r);
+
+/* One --click on the first element selector matches (scrolled into view,
+ * then pressed and released as a mouse would, by events sent to it, so an
+ * overlay above it does not catch the click). first: the first click of
+ * the render, before which the page's pinned elements are noted (see
+ * shape_opened_expression). Caller frees. */
+char *shape_click_expression(const char *selector, bool first);
+
+/* After the last click has settled: notes the fixed or sticky elements the
+ * clicks brought up, which --nocookie's heuristic pass then leaves alone
+ * (a modal the user asked for is not a banner). */
+extern const char shape_opened_expression[];
+
+/* Two frames drawn (at most ~100 ms), once no request is in flight. */
+extern const char shape_frames_expression[];
+
+#endif
