@@ -35,15 +35,16 @@ _savepage() {
 	-W | --width | -H | --height | -d | --delay | -q | --quality | -A | --user-agent | \
 	-L | --accept-language | -b | --cookie | --timeout | --browser-arg | -n | --name | \
 	-j | --jobs | --retries | --browser-url | -T | --thumb-width | -r | --refresh | \
-	--api-url | --key | --secret | --hash | --maxage | --hide | --remove | --click | --style | \
+	--api-url | --key | --secret | --hash | --maxage | --timezone | --hide | --remove | --click | --style | \
 	--javascript)
 		return
 		;;
 	esac
 
 	if [[ $cur == -* ]]; then
-		local opts='--width --height --fullpage --thumb-width --nocookie --noads --blocklist --delay --format --quality
-			--user-agent --accept-language --cookie --hide --remove --click --style --style-file
+		local opts='--width --height --fullpage --full-page --thumb-width --nocookie --noads --blocklist --delay --format --quality
+			--user-agent --accept-language --cookie --dark-mode --reduced-motion
+			--disable-animations --timezone --bypass-csp --hide --remove --click --style --style-file
 			--javascript --js-file --input --output --name --archive --report
 			--jobs --timeout --retries --fail-on-http-error --browser --browser-arg --browser-url
 			--refresh --cache-dir --no-cache --api --api-url --key --secret --hash --api-get

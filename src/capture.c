@@ -607,6 +607,8 @@ static void on_page_names(void *ud, const cJSON *result, const char *error)
  * refused, then goes on with next; without it, goes on at once. */
 static void cap_clean_then(struct capture *cap, void (*next)(struct capture *))
 {
+	if (cap->r->disable_animations)
+		cap_evaluate(cap, shape_freeze_expression, false, 0, NULL);
 	if (!cap->env->blocklist) {
 		next(cap);
 		return;
@@ -1034,6 +1036,39 @@ static cJSON *fetch_patterns(const struct capture_env *o)
 }
 
 /* The window, and a desktop as a person's Chrome has it. */
+/* --dark-mode, --reduced-motion, --timezone, --bypass-csp. */
+static void setup_reader(struct capture *cap)
+{
+	const struct render *r = cap->r;
+	if (r->dark_mode || r->reduced_motion) {
+		cJSON *p = cJSON_CreateObject();
+		cJSON *f = cJSON_AddArrayToObject(p, "features");
+		if (r->dark_mode) {
+			cJSON *x = cJSON_CreateObject();
+			cJSON_AddStringToObject(x, "name", "prefers-color-scheme");
+			cJSON_AddStringToObject(x, "value", "dark");
+			cJSON_AddItemToArray(f, x);
+		}
+		if (r->reduced_motion) {
+			cJSON *x = cJSON_CreateObject();
+			cJSON_AddStringToObject(x, "name", "prefers-reduced-motion");
+			cJSON_AddStringToObject(x, "value", "reduce");
+			cJSON_AddItemToArray(f, x);
+		}
+		setup_send(cap, "Emulation.setEmulatedMedia", p);
+	}
+	if (r->timezone) {
+		cJSON *p = cJSON_CreateObject();
+		cJSON_AddStringToObject(p, "timezoneId", r->timezone);
+		setup_send(cap, "Emulation.setTimezoneOverride", p);
+	}
+	if (r->bypass_csp) {
+		cJSON *p = cJSON_CreateObject();
+		cJSON_AddBoolToObject(p, "enabled", 1);
+		setup_send(cap, "Page.setBypassCSP", p);
+	}
+}
+
 static void setup_desktop(struct capture *cap)
 {
 	cJSON *p = cJSON_CreateObject();
@@ -1168,6 +1203,7 @@ static void cap_setup_and_navigate(struct capture *cap)
 		setup_send(cap, "Network.enable", np);
 	}
 	setup_desktop(cap);
+	setup_reader(cap);
 	setup_identity(cap);
 	setup_cookies(cap);
 	cap->state = ST_NAVIGATE;

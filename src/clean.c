@@ -174,7 +174,18 @@ out:
 char *clean_style_script(const char *css)
 {
 	struct buf b = { 0 };
+	/* A constructed style sheet: a page's Content-Security-Policy, which
+	 * may refuse a <style> element, does not apply to it. @import needs
+	 * the element (a constructed sheet ignores it). */
 	buf_puts(&b, "(css => {"
+		     "  if (!/@import/i.test(css) && document.adoptedStyleSheets) {"
+		     "    try {"
+		     "      const sheet = new CSSStyleSheet();"
+		     "      sheet.replaceSync(css);"
+		     "      document.adoptedStyleSheets = [...document.adoptedStyleSheets, sheet];"
+		     "      return true;"
+		     "    } catch (e) {}"
+		     "  }"
 		     "  const style = document.createElement('style');"
 		     "  style.textContent = css;"
 		     "  (document.head || document.documentElement).appendChild(style);"

@@ -30,6 +30,11 @@ enum opt_id {
 	OPT_USER_AGENT,
 	OPT_ACCEPT_LANGUAGE,
 	OPT_COOKIE,
+	OPT_DARK_MODE,
+	OPT_REDUCED_MOTION,
+	OPT_DISABLE_ANIMATIONS,
+	OPT_TIMEZONE,
+	OPT_BYPASS_CSP,
 	OPT_OUTPUT,
 	OPT_NAME,
 	OPT_ARCHIVE,
@@ -97,6 +102,8 @@ static const struct opt_def opt_table[] = {
 	  "viewport height in CSS pixels (default 900)", false, false },
 	{ OPT_FULLPAGE, "fullpage", 'F', ARG_NONE, NULL, 0, 0, NULL,
 	  "capture the whole page, not just the viewport", false, false },
+	{ OPT_FULLPAGE, "full-page", 0, ARG_NONE, NULL, 0, 0, NULL, "the same as --fullpage", false,
+	  false },
 	{ OPT_THUMB_WIDTH, "thumb-width", 'T', ARG_INT, "N", 1, 16384, NULL,
 	  "resize the screenshot to this width, aspect kept (default: full size)", false,
 	  false },
@@ -120,6 +127,19 @@ static const struct opt_def opt_table[] = {
 	  "Accept-Language header and navigator.language (default Chrome's)", false, false },
 	{ OPT_COOKIE, "cookie", 'b', ARG_STRING, "STRING", 0, 0, NULL,
 	  "cookies 'name=value; name2=value2', sent only to the URL's host", false, false },
+	{ OPT_DARK_MODE, "dark-mode", 0, ARG_NONE, NULL, 0, 0, "Emulating the reader",
+	  "the page sees prefers-color-scheme: dark", false, false },
+	{ OPT_REDUCED_MOTION, "reduced-motion", 0, ARG_NONE, NULL, 0, 0, NULL,
+	  "the page sees prefers-reduced-motion: reduce", false, false },
+	{ OPT_DISABLE_ANIMATIONS, "disable-animations", 0, ARG_NONE, NULL, 0, 0, NULL,
+	  "finish CSS animations and transitions, pause videos at their first frame, hide the "
+	  "caret",
+	  false, false },
+	{ OPT_TIMEZONE, "timezone", 0, ARG_STRING, "ZONE", 0, 0, NULL,
+	  "the page's time zone, an IANA name such as Europe/Berlin (default: the system's)",
+	  false, false },
+	{ OPT_BYPASS_CSP, "bypass-csp", 0, ARG_NONE, NULL, 0, 0, NULL,
+	  "ignore the page's Content-Security-Policy", false, false },
 	{ OPT_HIDE, "hide", 0, ARG_STRING, "CSS", 0, 0, "Changing the page (after load, in this order)",
 	  "make what the selector matches invisible, its space kept (repeatable)", false, false },
 	{ OPT_REMOVE, "remove", 0, ARG_STRING, "CSS", 0, 0, NULL,
@@ -319,6 +339,30 @@ static char *opt_value(const struct opt_def *d, const char *v, struct opt_value 
 	return NULL;
 }
 
+/* An IANA time zone name: its file in the system's zoneinfo when there is
+ * one (tzdata), else its spelling (Chrome checks the name itself then). */
+static bool timezone_valid(const char *v)
+{
+	size_t n = strlen(v);
+	if (!n || n > 64 || strspn(v, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+				  "0123456789_+-/") != n ||
+	    v[0] == '/' || v[0] == '-' || strstr(v, "..") || strstr(v, "//"))
+		return false;
+	const char *dir = getenv("TZDIR");
+	if (!dir || !*dir)
+		dir = "/usr/share/zoneinfo";
+	struct stat st;
+	if (stat(dir, &st) < 0)
+		return true;
+	char *path = xasprintf("%s/%s", dir, v);
+	bool ok = stat(path, &st) == 0 && S_ISREG(st.st_mode);
+	free(path);
+	/* The zoneinfo files that are not zones. */
+	return ok && strcmp(v, "zone.tab") && strcmp(v, "zone1970.tab") && strcmp(v, "iso3166.tab") &&
+	       strcmp(v, "leapseconds") && strcmp(v, "tzdata.zi") && strncmp(v, "posix", 5) &&
+	       strncmp(v, "right", 5) && strcmp(v, "leap-seconds.list") && strcmp(v, "SECURITY");
+}
+
 static char *opt_apply(struct settings *s, const struct opt_def *d, const char *v, bool from_config)
 {
 	struct opt_value val;
@@ -365,6 +409,15 @@ static char *opt_apply(struct settings *s, const struct opt_def *d, const char *
 		set_str(&r->cookie, v);
 		break;
 	}
+	case OPT_DARK_MODE: r->dark_mode = on; break;
+	case OPT_REDUCED_MOTION: r->reduced_motion = on; break;
+	case OPT_DISABLE_ANIMATIONS: r->disable_animations = on; break;
+	case OPT_TIMEZONE:
+		if (!timezone_valid(v))
+			return refuse(d, v, "is not a time zone (an IANA name such as Europe/Berlin)");
+		set_str(&r->timezone, v);
+		break;
+	case OPT_BYPASS_CSP: r->bypass_csp = on; break;
 	case OPT_HIDE:
 	case OPT_REMOVE:
 	case OPT_CLICK:

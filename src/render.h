@@ -34,6 +34,12 @@ struct render {
 	long refresh;            /* re-render when the copy is older (s); -1 now */
 	bool refresh_given;      /* --refresh given: the API is told */
 	long maxage;             /* the API's Cache-Control max-age; -1 not sent */
+	/* Emulating the reader */
+	bool dark_mode;          /* prefers-color-scheme: dark */
+	bool reduced_motion;     /* prefers-reduced-motion: reduce */
+	bool disable_animations; /* animations finished, videos at frame 0, no caret */
+	char *timezone;          /* IANA name; NULL: the system's */
+	bool bypass_csp;
 	/* Changing the page before the shot, in this order (after load, before
 	 * the delay): */
 	struct strlist hide;     /* --hide: selectors made visibility: hidden */

@@ -34,9 +34,15 @@ static const char hide_js[] =
 	"  if (e) return e;"
 	"  const css = hide.map(s => s + '{visibility:hidden!important}')"
 	"    .concat(remove.map(s => s + '{display:none!important}'));"
-	"  const st = document.createElement('style');"
-	"  st.textContent = css.join('\\n');"
-	"  (document.head || document.documentElement).appendChild(st);"
+	"  try {" /* a constructed sheet: the page's CSP does not refuse it */
+	"    const sheet = new CSSStyleSheet();"
+	"    sheet.replaceSync(css.join('\\n'));"
+	"    document.adoptedStyleSheets = [...document.adoptedStyleSheets, sheet];"
+	"  } catch (e) {"
+	"    const st = document.createElement('style');"
+	"    st.textContent = css.join('\\n');"
+	"    (document.head || document.documentElement).appendChild(st);"
+	"  }"
 	"  return true;"
 	"})";
 
@@ -104,6 +110,25 @@ const char shape_opened_expression[] =
 	"  if (!st) return 0;"
 	"  for (const el of pinned()) if (!st.before.has(el)) st.opened.push(el);"
 	"  return st.opened.length;"
+	"})()";
+
+const char shape_freeze_expression[] =
+	"(() => {"
+	"  try {"
+	"    const sheet = new CSSStyleSheet();"
+	"    sheet.replaceSync('*, *::before, *::after { transition: none !important;"
+	"      animation-duration: 0s !important; animation-delay: 0s !important;"
+	"      animation-iteration-count: 1 !important; caret-color: transparent !important }');"
+	"    document.adoptedStyleSheets = [...document.adoptedStyleSheets, sheet];"
+	"  } catch (e) {}"
+	"  for (const a of document.getAnimations()) {" /* the page's own, by script */
+	"    try { a.finish(); } catch (e) {" /* an endless one: at its start */
+	"      try { a.pause(); a.currentTime = 0; } catch (e2) {} }"
+	"  }"
+	"  for (const v of document.querySelectorAll('video')) {"
+	"    try { v.pause(); v.currentTime = 0; } catch (e) {}"
+	"  }"
+	"  return true;"
 	"})()";
 
 const char shape_frames_expression[] =

@@ -27,6 +27,12 @@ char *shape_click_expression(const char *selector, bool first);
  * (a modal the user asked for is not a banner). */
 extern const char shape_opened_expression[];
 
+/* --disable-animations, just before the shot: CSS animations and
+ * transitions finished (and none started after it), the page's scripted
+ * animations finished (an endless one at its start), videos paused at
+ * their first frame, the text caret hidden. */
+extern const char shape_freeze_expression[];
+
 /* Two frames drawn (at most ~100 ms), once no request is in flight. */
 extern const char shape_frames_expression[];
 
