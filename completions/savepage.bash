@@ -32,10 +32,14 @@ _savepage() {
 		COMPREPLY=($(compgen -c -- "$cur"))
 		return
 		;;
+	--device)
+		COMPREPLY=($(compgen -W "$(savepage --list-devices 2>/dev/null | awk 'NR > 1 {print $1}')" -- "$cur"))
+		return
+		;;
 	-W | --width | -H | --height | -d | --delay | -q | --quality | -A | --user-agent | \
 	-L | --accept-language | -b | --cookie | --timeout | --browser-arg | -n | --name | \
 	-j | --jobs | --retries | --browser-url | -T | --thumb-width | -r | --refresh | \
-	--api-url | --key | --secret | --hash | --maxage | --timezone | --hide | --remove | --click | --style | \
+	--api-url | --key | --secret | --hash | --maxage | --timezone | --scale-factor | --hide | --remove | --click | --style | \
 	--javascript)
 		return
 		;;
@@ -43,7 +47,8 @@ _savepage() {
 
 	if [[ $cur == -* ]]; then
 		local opts='--width --height --fullpage --full-page --thumb-width --nocookie --noads --blocklist --delay --format --quality
-			--user-agent --accept-language --cookie --dark-mode --reduced-motion
+			--user-agent --accept-language --cookie --scale-factor --retina --device --list-devices
+			--dark-mode --reduced-motion
 			--disable-animations --timezone --bypass-csp --hide --remove --click --style --style-file
 			--javascript --js-file --input --output --name --archive --report
 			--jobs --timeout --retries --fail-on-http-error --browser --browser-arg --browser-url

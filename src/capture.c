@@ -63,7 +63,9 @@ struct capture {
 	int navigations;        /* documents the page went on to by itself */
 
 	/* full-page tiling */
-	int page_height;
+	int page_height;        /* CSS pixels */
+	int tile_css;           /* a tile's height: CSS pixels ... */
+	int tile_px;            /* ... and device pixels, a whole number */
 	int tiles_total, tiles_done;
 	struct buf *tiles; /* PNG data of each tile */
 
@@ -227,7 +229,8 @@ static const char *json_str(const cJSON *obj, const char *name)
 struct stitch {
 	struct capture *cap;
 	struct buf *tiles; /* one, or the tiles of a tall page */
-	int ntiles, width, height;
+	int ntiles, width, height; /* device pixels */
+	int tile_px;       /* a tile's height */
 	int thumb_width;   /* 0: none */
 	enum image_format format;
 	int quality;
@@ -261,7 +264,7 @@ static void stitch_work(void *arg)
 				image_free(img);
 				return;
 			}
-			image_paste(img, tile, i * TILE_HEIGHT);
+			image_paste(img, tile, i * st->tile_px);
 			image_free(tile);
 		}
 	}
@@ -285,9 +288,10 @@ static void cap_finish_image(struct capture *cap, int ntiles)
 	st->cap = cap;
 	st->tiles = cap->tiles;
 	st->ntiles = ntiles;
-	st->width = cap->r->width;
-	st->height = cap->page_height;
-	st->thumb_width = cap->r->thumb_width;
+	st->width = render_px(cap->r, cap->r->width);
+	st->height = render_px(cap->r, cap->page_height);
+	st->tile_px = cap->tile_px;
+	st->thumb_width = cap->r->thumb_width ? render_image_width(cap->r) : 0;
 	st->format = cap->r->format;
 	st->quality = cap->r->quality;
 	cap->state = ST_STITCH;
@@ -342,15 +346,18 @@ static void on_screenshot(void *ud, const cJSON *result, const char *error)
 						 ? cap->page_height
 						 : cap->r->height;
 		if (cap->tiles)
-			max_h = cap->page_height - cap->tiles_done * TILE_HEIGHT < TILE_HEIGHT
-					? cap->page_height - cap->tiles_done * TILE_HEIGHT
-					: TILE_HEIGHT;
-		if (image_dimensions(img.data, img.len, &w, &h) < 0 || w < 1 || h < 1 ||
-		    w > cap->r->width || h > max_h) {
+			max_h = cap->page_height - cap->tiles_done * cap->tile_css < cap->tile_css
+					? cap->page_height - cap->tiles_done * cap->tile_css
+					: cap->tile_css;
+		/* Device pixels; Chrome may round a fractional scale up by one. */
+		int max_w = render_px(cap->r, cap->r->width) + (cap->r->scale != 1);
+		max_h = render_px(cap->r, max_h) + (cap->r->scale != 1);
+		if (image_dimensions(img.data, img.len, &w, &h) < 0 || w < 1 || h < 1 || w > max_w ||
+		    h > max_h) {
 			buf_free(&img);
 			cap_fail(cap, RENDER_E_RENDER, false,
 				 "the browser sent an image of %dx%d px, not the %dx%d asked for", w, h,
-				 cap->r->width, max_h);
+				 max_w, max_h);
 			return;
 		}
 	}
@@ -442,8 +449,8 @@ static void cap_shoot(struct capture *cap)
 	cJSON *p = cJSON_CreateObject();
 	if (cap->tiles) {
 		/* A tile: lossless and cheap to encode; the result is encoded once. */
-		int y = cap->tiles_done * TILE_HEIGHT;
-		int h = cap->page_height - y < TILE_HEIGHT ? cap->page_height - y : TILE_HEIGHT;
+		int y = cap->tiles_done * cap->tile_css;
+		int h = cap->page_height - y < cap->tile_css ? cap->page_height - y : cap->tile_css;
 		cJSON_AddStringToObject(p, "format", "png");
 		cJSON_AddBoolToObject(p, "optimizeForSpeed", 1);
 		cJSON_AddBoolToObject(p, "captureBeyondViewport", 1);
@@ -487,15 +494,15 @@ static void on_metrics(void *ud, const cJSON *result, const char *error)
 	int height = (int)ceil(h);
 	if (height < cap->r->height)
 		height = cap->r->height;
-	if (height > IMAGE_MAX_DIM) {
-		log_warn("%s: the page is %d px tall; cut at %d px", cap->url, height,
-			 IMAGE_MAX_DIM);
+	int most = (int)(IMAGE_MAX_DIM / cap->r->scale); /* CSS pixels that fit */
+	if (height > most) {
+		log_warn("%s: the page is %d px tall; cut at %d px", cap->url, height, most);
 		cap->res.cut = true;
-		height = IMAGE_MAX_DIM;
+		height = most;
 	}
 	cap->page_height = height;
-	if (height > TILE_HEIGHT) {
-		cap->tiles_total = (height + TILE_HEIGHT - 1) / TILE_HEIGHT;
+	if (height > cap->tile_css) {
+		cap->tiles_total = (height + cap->tile_css - 1) / cap->tile_css;
 		cap->tiles_done = 0;
 		cap->tiles = xcalloc((size_t)cap->tiles_total, sizeof *cap->tiles);
 	}
@@ -1036,26 +1043,41 @@ static cJSON *fetch_patterns(const struct capture_env *o)
 }
 
 /* The window, and a desktop as a person's Chrome has it. */
-/* --dark-mode, --reduced-motion, --timezone, --bypass-csp. */
+static void add_media_feature(cJSON *features, const char *name, const char *value)
+{
+	cJSON *x = cJSON_CreateObject();
+	cJSON_AddStringToObject(x, "name", name);
+	cJSON_AddStringToObject(x, "value", value);
+	cJSON_AddItemToArray(features, x);
+}
+
+/* --dark-mode, --reduced-motion, --timezone, --bypass-csp; a touch screen
+ * for --device's phones and tablets. */
 static void setup_reader(struct capture *cap)
 {
 	const struct render *r = cap->r;
-	if (r->dark_mode || r->reduced_motion) {
+	if (r->dark_mode || r->reduced_motion || r->touch) {
+		/* One call: each replaces the features the last one set. */
+		static const char *const touch_media[][2] = {
+			{ "hover", "none" }, { "any-hover", "none" },
+			{ "pointer", "coarse" }, { "any-pointer", "coarse" },
+		};
 		cJSON *p = cJSON_CreateObject();
 		cJSON *f = cJSON_AddArrayToObject(p, "features");
-		if (r->dark_mode) {
-			cJSON *x = cJSON_CreateObject();
-			cJSON_AddStringToObject(x, "name", "prefers-color-scheme");
-			cJSON_AddStringToObject(x, "value", "dark");
-			cJSON_AddItemToArray(f, x);
-		}
-		if (r->reduced_motion) {
-			cJSON *x = cJSON_CreateObject();
-			cJSON_AddStringToObject(x, "name", "prefers-reduced-motion");
-			cJSON_AddStringToObject(x, "value", "reduce");
-			cJSON_AddItemToArray(f, x);
-		}
+		if (r->dark_mode)
+			add_media_feature(f, "prefers-color-scheme", "dark");
+		if (r->reduced_motion)
+			add_media_feature(f, "prefers-reduced-motion", "reduce");
+		for (size_t i = 0; r->touch && i < ARRAY_LEN(touch_media); i++)
+			add_media_feature(f, touch_media[i][0], touch_media[i][1]);
 		setup_send(cap, "Emulation.setEmulatedMedia", p);
+	}
+	if (r->touch) {
+		/* A phone or tablet: touch events, navigator.maxTouchPoints. */
+		cJSON *p = cJSON_CreateObject();
+		cJSON_AddBoolToObject(p, "enabled", 1);
+		cJSON_AddNumberToObject(p, "maxTouchPoints", 5);
+		setup_send(cap, "Emulation.setTouchEmulationEnabled", p);
 	}
 	if (r->timezone) {
 		cJSON *p = cJSON_CreateObject();
@@ -1074,8 +1096,8 @@ static void setup_desktop(struct capture *cap)
 	cJSON *p = cJSON_CreateObject();
 	cJSON_AddNumberToObject(p, "width", cap->r->width);
 	cJSON_AddNumberToObject(p, "height", cap->r->height);
-	cJSON_AddNumberToObject(p, "deviceScaleFactor", 1);
-	cJSON_AddBoolToObject(p, "mobile", 0);
+	cJSON_AddNumberToObject(p, "deviceScaleFactor", cap->r->scale);
+	cJSON_AddBoolToObject(p, "mobile", cap->r->mobile);
 	/* screen.width and height as the window's, not the shell's 800x600. */
 	cJSON_AddNumberToObject(p, "screenWidth", cap->r->width);
 	cJSON_AddNumberToObject(p, "screenHeight", cap->r->height);
@@ -1410,6 +1432,17 @@ struct capture *capture_start(struct loop *loop, struct cdp_conn *conn, const ch
 	cap->url = xstrdup(url);
 	cap->started = now_ms();
 	cap->state = ST_CONTEXT;
+	/* Tiles of at most TILE_HEIGHT device pixels, each a whole number of
+	 * them at this scale, so that they meet without a seam. */
+	double sc = env->r->scale;
+	cap->tile_css = (int)(TILE_HEIGHT / sc);
+	for (int n = cap->tile_css; n > cap->tile_css / 2; n--) {
+		if (fabs(n * sc - round(n * sc)) < 1e-6) {
+			cap->tile_css = n;
+			break;
+		}
+	}
+	cap->tile_px = (int)lround(cap->tile_css * sc);
 	cap->deadline = loop_timer_new(loop, on_deadline, cap);
 	cap->delay = loop_timer_new(loop, on_delay_done, cap);
 	cap->settle = loop_timer_new(loop, on_settle_poll, cap);

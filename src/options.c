@@ -11,6 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "clean.h"
+#include "devices.h"
 #include "log.h"
 #include "sink.h"
 #include "urls.h"
@@ -30,6 +32,10 @@ enum opt_id {
 	OPT_USER_AGENT,
 	OPT_ACCEPT_LANGUAGE,
 	OPT_COOKIE,
+	OPT_SCALE_FACTOR,
+	OPT_RETINA,
+	OPT_DEVICE,
+	OPT_LIST_DEVICES,
 	OPT_DARK_MODE,
 	OPT_REDUCED_MOTION,
 	OPT_DISABLE_ANIMATIONS,
@@ -78,6 +84,7 @@ enum opt_arg {
 	ARG_NONE,    /* a switch */
 	ARG_INT,     /* whole number within [min, max] */
 	ARG_SECONDS, /* non-negative seconds, fractions allowed, up to max */
+	ARG_NUMBER,  /* a number within [min, max], fractions allowed */
 	ARG_STRING,
 	ARG_FORMAT,
 };
@@ -127,7 +134,19 @@ static const struct opt_def opt_table[] = {
 	  "Accept-Language header and navigator.language (default Chrome's)", false, false },
 	{ OPT_COOKIE, "cookie", 'b', ARG_STRING, "STRING", 0, 0, NULL,
 	  "cookies 'name=value; name2=value2', sent only to the URL's host", false, false },
-	{ OPT_DARK_MODE, "dark-mode", 0, ARG_NONE, NULL, 0, 0, "Emulating the reader",
+	{ OPT_SCALE_FACTOR, "scale-factor", 0, ARG_NUMBER, "N", 1, 4, "Emulating the reader",
+	  "device pixels per CSS pixel, 1 to 4: the image is N times wider and taller "
+	  "(default 1)",
+	  false, false },
+	{ OPT_RETINA, "retina", 0, ARG_NONE, NULL, 0, 0, NULL, "the same as --scale-factor 2",
+	  false, false },
+	{ OPT_DEVICE, "device", 0, ARG_STRING, "NAME", 0, 0, NULL,
+	  "a phone, tablet or laptop: its viewport, scale, user agent, touch screen "
+	  "(--list-devices; -W -H -A --scale-factor win)",
+	  false, false },
+	{ OPT_LIST_DEVICES, "list-devices", 0, ARG_NONE, NULL, 0, 0, NULL,
+	  "print the devices --device knows and exit", false, true },
+	{ OPT_DARK_MODE, "dark-mode", 0, ARG_NONE, NULL, 0, 0, NULL,
 	  "the page sees prefers-color-scheme: dark", false, false },
 	{ OPT_REDUCED_MOTION, "reduced-motion", 0, ARG_NONE, NULL, 0, 0, NULL,
 	  "the page sees prefers-reduced-motion: reduce", false, false },
@@ -329,6 +348,15 @@ static char *opt_value(const struct opt_def *d, const char *v, struct opt_value 
 			return refuse(d, v, what);
 		}
 		break;
+	case ARG_NUMBER:
+		errno = 0;
+		out->secs = strtod(v, &end);
+		if (errno || end == v || *end || !isfinite(out->secs) || out->secs < d->min ||
+		    out->secs > d->max) {
+			snprintf(what, sizeof what, "is not a number from %g to %g", d->min, d->max);
+			return refuse(d, v, what);
+		}
+		break;
 	case ARG_FORMAT:
 		if (image_format_parse(v, &out->fmt) < 0)
 			return refuse(d, v, "is not jpeg or png");
@@ -376,8 +404,8 @@ static char *opt_apply(struct settings *s, const struct opt_def *d, const char *
 	struct render *r = &s->render;
 
 	switch (d->id) {
-	case OPT_WIDTH: r->width = (int)n; break;
-	case OPT_HEIGHT: r->height = (int)n; break;
+	case OPT_WIDTH: r->width = (int)n; s->width_set = true; break;
+	case OPT_HEIGHT: r->height = (int)n; s->height_set = true; break;
 	case OPT_FULLPAGE: r->fullpage = on; break;
 	case OPT_THUMB_WIDTH: r->thumb_width = (int)n; break;
 	case OPT_NOCOOKIE: r->nocookie = on; break;
@@ -392,7 +420,7 @@ static char *opt_apply(struct settings *s, const struct opt_def *d, const char *
 	case OPT_DELAY: r->delay = secs; break;
 	case OPT_FORMAT: r->format = fmt; s->format_set = true; break;
 	case OPT_QUALITY: r->quality = (int)n; break;
-	case OPT_USER_AGENT: set_str(&r->user_agent, v); break;
+	case OPT_USER_AGENT: set_str(&r->user_agent, v); s->user_agent_set = true; break;
 	case OPT_ACCEPT_LANGUAGE: set_str(&r->accept_language, v); break;
 	case OPT_COOKIE: {
 		struct strlist names = { 0 }, values = { 0 };
@@ -409,6 +437,23 @@ static char *opt_apply(struct settings *s, const struct opt_def *d, const char *
 		set_str(&r->cookie, v);
 		break;
 	}
+	case OPT_SCALE_FACTOR:
+		/* To a thousandth: tiles of a tall page need whole pixels. */
+		r->scale = round(secs * 1000) / 1000;
+		s->scale_set = true;
+		break;
+	case OPT_RETINA:
+		if (on) {
+			r->scale = 2;
+			s->scale_set = true;
+		}
+		break;
+	case OPT_DEVICE:
+		if (v[strspn(v, " \t")] == '\0')
+			return xstrdup("--device: the name is empty");
+		set_str(&r->device, v);
+		break;
+	case OPT_LIST_DEVICES: break;
 	case OPT_DARK_MODE: r->dark_mode = on; break;
 	case OPT_REDUCED_MOTION: r->reduced_motion = on; break;
 	case OPT_DISABLE_ANIMATIONS: r->disable_animations = on; break;
@@ -643,6 +688,51 @@ int options_read_config(struct settings *s)
 	return rc;
 }
 
+/* The devices file, or NULL with *err. */
+static int load_devices(struct devices *d, char **err)
+{
+	char *path = clean_data_path("devices.txt");
+	int rc = devices_load(path, d, err);
+	free(path);
+	return rc;
+}
+
+/* --device: the preset's values where no option gave one. */
+static char *apply_device(struct settings *s)
+{
+	struct render *r = &s->render;
+	struct devices all;
+	char *err = NULL;
+	if (load_devices(&all, &err) < 0) {
+		char *m = xasprintf("--device: %s", err);
+		free(err);
+		return m;
+	}
+	const struct device *dv = devices_find(&all, r->device);
+	if (!dv) {
+		char *q = str_quote(r->device, QUOTE_MAX);
+		char *m = xasprintf("--device: '%s' is not a device savepage knows "
+				    "(savepage --list-devices)",
+				    q);
+		free(q);
+		devices_free(&all);
+		return m;
+	}
+	set_str(&r->device, dv->name);
+	if (!s->width_set)
+		r->width = dv->width;
+	if (!s->height_set)
+		r->height = dv->height;
+	if (!s->scale_set)
+		r->scale = dv->scale;
+	if (!s->user_agent_set && dv->user_agent)
+		set_str(&r->user_agent, dv->user_agent);
+	r->mobile = dv->mobile;
+	r->touch = dv->touch;
+	devices_free(&all);
+	return NULL;
+}
+
 /* The largest --style-file or --js-file read. */
 #define PAGE_FILE_MAX (1024 * 1024)
 
@@ -714,6 +804,11 @@ static char *options_check(struct settings *s)
 			free(local);
 			return m;
 		}
+	}
+	if (r->device) {
+		char *why = apply_device(s);
+		if (why)
+			return why;
 	}
 	if (r->thumb_width && r->thumb_width >= r->width)
 		return xasprintf("--thumb-width %d: a thumbnail must be narrower than --width %d",
@@ -872,7 +967,8 @@ static enum opt_status parse_flags(struct settings *s, int argc, char **argv)
 		char *why = NULL;
 		if (!d) {
 			st = OPT_USAGE;
-		} else if (d->id == OPT_HELP || d->id == OPT_VERSION || d->id == OPT_DUMP_OPTIONS) {
+		} else if (d->id == OPT_HELP || d->id == OPT_VERSION || d->id == OPT_DUMP_OPTIONS ||
+			   d->id == OPT_LIST_DEVICES) {
 			if (!print || d->id == OPT_HELP)
 				print = d;
 		} else if ((why = opt_apply(s, d, d->arg == ARG_NONE ? NULL : optarg, false))) {
@@ -887,7 +983,17 @@ static enum opt_status parse_flags(struct settings *s, int argc, char **argv)
 			strlist_add(&s->urls, argv[i]);
 		return st;
 	}
-	if (print->id == OPT_HELP)
+	if (print->id == OPT_LIST_DEVICES) {
+		struct devices all;
+		char *err = NULL;
+		if (load_devices(&all, &err) < 0) {
+			log_err("--list-devices: %s", err);
+			free(err);
+			return OPT_USAGE;
+		}
+		devices_print(&all, stdout);
+		devices_free(&all);
+	} else if (print->id == OPT_HELP)
 		options_help(stdout);
 	else if (print->id == OPT_VERSION)
 		printf("savepage %s\n", PACKAGE_VERSION);

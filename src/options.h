@@ -14,6 +14,8 @@
 struct settings {
 	struct render render; /* how each URL is rendered */
 	bool format_set;      /* --format given (else taken from -o's extension) */
+	/* given by an option, so --device's preset does not set them */
+	bool width_set, height_set, scale_set, user_agent_set;
 	/* output */
 	char *output;
 	char *name;    /* --name template; NULL: the default */

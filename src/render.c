@@ -2,6 +2,7 @@
 
 #include "render.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +22,11 @@ static bool quality_set(const struct render *r)
 static bool refresh_set(const struct render *r)
 {
 	return r->refresh_given;
+}
+
+static bool scale_set(const struct render *r)
+{
+	return r->scale != 1;
 }
 
 static bool maxage_set(const struct render *r)
@@ -43,6 +49,10 @@ const struct render_field render_fields[] = {
 	{ "accept_language", RT_STRING, F(accept_language), RF_PIXELS | RF_API, NULL },
 	{ "maxage", RT_LONG, F(maxage), RF_API, maxage_set },
 	{ "cookie", RT_STRING, F(cookie), RF_PIXELS | RF_API | RF_SECRET | RF_POST_ONLY, NULL },
+	{ "scale_factor", RT_SECONDS, F(scale), RF_PIXELS | RF_LOCAL, scale_set },
+	{ "device", RT_STRING, F(device), RF_LOCAL, NULL },
+	{ "mobile", RT_BOOL, F(mobile), RF_PIXELS | RF_LOCAL, NULL },
+	{ "touch", RT_BOOL, F(touch), RF_PIXELS | RF_LOCAL, NULL },
 	{ "dark_mode", RT_BOOL, F(dark_mode), RF_PIXELS | RF_LOCAL, NULL },
 	{ "reduced_motion", RT_BOOL, F(reduced_motion), RF_PIXELS | RF_LOCAL, NULL },
 	{ "disable_animations", RT_BOOL, F(disable_animations), RF_PIXELS | RF_LOCAL, NULL },
@@ -71,6 +81,7 @@ void render_init(struct render *r)
 	r->timeout = 30;
 	r->refresh = 86400;
 	r->maxage = -1;
+	r->scale = 1;
 }
 
 void render_free(struct render *r)
@@ -196,7 +207,12 @@ int render_delay_ms(const struct render *r)
 	return (int)(r->delay * 1000 + 0.5);
 }
 
+int render_px(const struct render *r, int css)
+{
+	return (int)lround(css * r->scale);
+}
+
 int render_image_width(const struct render *r)
 {
-	return r->thumb_width ? r->thumb_width : r->width;
+	return render_px(r, r->thumb_width ? r->thumb_width : r->width);
 }

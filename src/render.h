@@ -35,6 +35,10 @@ struct render {
 	bool refresh_given;      /* --refresh given: the API is told */
 	long maxage;             /* the API's Cache-Control max-age; -1 not sent */
 	/* Emulating the reader */
+	double scale;            /* device pixels per CSS pixel (1 to 4) */
+	char *device;            /* --device: the preset's name (its values are set) */
+	bool mobile;             /* a phone or tablet's viewport */
+	bool touch;              /* a touch screen: no hover, a coarse pointer */
 	bool dark_mode;          /* prefers-color-scheme: dark */
 	bool reduced_motion;     /* prefers-reduced-motion: reduce */
 	bool disable_animations; /* animations finished, videos at frame 0, no caret */
@@ -131,7 +135,9 @@ struct render_result {
 /* Helpers for the engine. */
 int render_timeout_ms(const struct render *r);
 int render_delay_ms(const struct render *r);
-/* The width of the image the render makes. */
+/* The width of the image the render makes, in device pixels. */
 int render_image_width(const struct render *r);
+/* CSS pixels as device pixels at the render's scale. */
+int render_px(const struct render *r, int css);
 
 #endif
