@@ -32,6 +32,10 @@ _savepage() {
 		COMPREPLY=($(compgen -c -- "$cur"))
 		return
 		;;
+	--wait-until)
+		COMPREPLY=($(compgen -W "load domcontentloaded networkidle" -- "$cur"))
+		return
+		;;
 	--device)
 		COMPREPLY=($(compgen -W "$(savepage --list-devices 2>/dev/null | awk 'NR > 1 {print $1}')" -- "$cur"))
 		return
@@ -39,14 +43,16 @@ _savepage() {
 	-W | --width | -H | --height | -d | --delay | -q | --quality | -A | --user-agent | \
 	-L | --accept-language | -b | --cookie | --timeout | --browser-arg | -n | --name | \
 	-j | --jobs | --retries | --browser-url | -T | --thumb-width | -r | --refresh | \
-	--api-url | --key | --secret | --hash | --maxage | --timezone | --scale-factor | --hide | --remove | --click | --style | \
+	--api-url | --key | --secret | --hash | --maxage | --timezone | --scale-factor | \
+	--wait-for-selector | --wait-for | --hide | --remove | --click | --style | \
 	--javascript)
 		return
 		;;
 	esac
 
 	if [[ $cur == -* ]]; then
-		local opts='--width --height --fullpage --full-page --thumb-width --nocookie --noads --blocklist --delay --format --quality
+		local opts='--width --height --fullpage --full-page --thumb-width --nocookie --noads --blocklist --delay
+			--wait-until --wait-for-selector --wait-for --format --quality
 			--user-agent --accept-language --cookie --scale-factor --retina --device --list-devices
 			--dark-mode --reduced-motion
 			--disable-animations --timezone --bypass-csp --hide --remove --click --style --style-file

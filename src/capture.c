@@ -57,7 +57,10 @@ struct capture {
 	char *target_id;
 	char *session_id;
 	char *loader_id;
-	char *load_seen_loader; /* `load` may arrive before Page.navigate's reply */
+	/* The main frame's lifecycle: for `load`, `DOMContentLoaded` and
+	 * `networkIdle`, the document (loader) it was last seen for; they may
+	 * arrive before Page.navigate's reply. */
+	char *seen[3];
 	int setup_pending;      /* replies still due before navigate counts */
 	bool deadline_passed;
 	int navigations;        /* documents the page went on to by itself */
@@ -88,7 +91,17 @@ struct capture {
 	struct render_result res;
 };
 
-enum shape_step { SHAPE_HIDE, SHAPE_CLICK, SHAPE_STYLE, SHAPE_SCRIPT, SHAPE_DONE };
+enum shape_step {
+	SHAPE_WAIT_SELECTOR,
+	SHAPE_WAIT_JS,
+	SHAPE_HIDE,
+	SHAPE_CLICK,
+	SHAPE_STYLE,
+	SHAPE_SCRIPT,
+	SHAPE_DONE
+};
+
+enum { LC_LOAD, LC_DCL, LC_IDLE };
 
 /* After a click, the page is settled when no request has been in flight
  * for QUIET_MS; past SETTLE_MAX_MS (a page that never stops loading) the
@@ -747,6 +760,8 @@ static void on_delay_done(void *ud)
 
 static void cap_shape_next(struct capture *cap);
 static void cap_delay(struct capture *cap);
+static void cap_check_ready(struct capture *cap);
+static void cap_loaded(struct capture *cap);
 
 /* A step's value: true, or {error} naming the option. */
 static void on_shape_step(void *ud, const cJSON *result, const char *error)
@@ -761,9 +776,17 @@ static void on_shape_step(void *ud, const cJSON *result, const char *error)
 			 error);
 	else if (msg)
 		cap_fail(cap, RENDER_E_RENDER, false, "%s", msg);
-	else if (ex)
-		cap_fail(cap, RENDER_E_RENDER, false, "changing the page: %s",
-			 json_str(ex, "text") ? json_str(ex, "text") : "an exception");
+	else if (ex) {
+		/* A script that does not parse (--wait-for's expression): its
+		 * error's first line. */
+		const cJSON *e = cJSON_GetObjectItemCaseSensitive(ex, "exception");
+		const char *d = json_str(e, "description") ? json_str(e, "description")
+							   : json_str(ex, "text");
+		size_t n = d ? strcspn(d, "\n") : 0;
+		cap_fail(cap, RENDER_E_RENDER, false, "%s: %.*s",
+			 cap->shape_step == SHAPE_WAIT_JS + 1 ? "--wait-for" : "changing the page",
+			 (int)n, d ? d : "an exception");
+	}
 	else
 		cap_shape_next(cap);
 }
@@ -777,7 +800,9 @@ static void on_clicked(void *ud, const cJSON *result, const char *error)
 		on_shape_step(ud, result, error); /* {error} or an exception, named there */
 		return;
 	}
-	/* Whatever the click set going: wait for it to end. */
+	/* Whatever the click set going: wait for it to end. Counted now: if
+	 * it takes the page elsewhere, the next document goes on after it. */
+	cap->clicks_done++;
 	cap->state = ST_SETTLE;
 	cap->settle_started = now_ms();
 	if (cap->net_activity < cap->settle_started)
@@ -790,7 +815,6 @@ static void on_settled_frames(void *ud, const cJSON *result, const char *error)
 	struct capture *cap = ud;
 	(void)result;
 	(void)error; /* no frame in time is no reason to fail */
-	cap->clicks_done++;
 	cap->state = ST_SHAPE;
 	cap_shape_next(cap);
 }
@@ -809,7 +833,7 @@ static void on_settle_poll(void *ud)
 	if (!quiet)
 		log_warn("%s: --click '%s': the page still had %zu request(s) in flight after %d s; "
 			 "going on",
-			 cap->url, cap->r->click.v[cap->clicks_done], cap->inflight.n,
+			 cap->url, cap->r->click.v[cap->clicks_done - 1], cap->inflight.n,
 			 SETTLE_MAX_MS / 1000);
 	/* Still ST_SETTLE until the frames are drawn. */
 	cap_evaluate(cap, shape_frames_expression, true, 0, on_settled_frames);
@@ -856,6 +880,23 @@ static void cap_shape_next(struct capture *cap)
 	cap->state = ST_SHAPE;
 	while (cap->shape_step < SHAPE_DONE) {
 		switch ((enum shape_step)cap->shape_step) {
+		case SHAPE_WAIT_SELECTOR:
+		case SHAPE_WAIT_JS: {
+			bool sel = cap->shape_step == SHAPE_WAIT_SELECTOR;
+			const char *what = sel ? r->wait_for_selector : r->wait_for;
+			cap->shape_step++;
+			if (!what)
+				break;
+			/* The page says when time is up, a little before the deadline,
+			 * so that its message (naming the condition) is the one seen. */
+			int64_t left = cap->timeout_ms - (now_ms() - cap->started) - 300;
+			int secs = (cap->timeout_ms + 999) / 1000;
+			char *e = sel ? shape_wait_selector_expression(what, left > 0 ? (int)left : 0, secs)
+				      : shape_wait_expression(what, left > 0 ? (int)left : 0, secs);
+			cap_evaluate(cap, e, true, 0, on_shape_step);
+			free(e);
+			return;
+		}
 		case SHAPE_HIDE: {
 			cap->shape_step++;
 			char *e = shape_hide_expression(r);
@@ -914,6 +955,23 @@ static void cap_shape_next(struct capture *cap)
 	cap_delay(cap);
 }
 
+/* Whether the document has reached --wait-until's event (default `load`;
+ * `networkidle`: `load`, then Chrome's networkIdle, no request for 500 ms). */
+static void cap_check_ready(struct capture *cap)
+{
+	const char *w = cap->r->wait_until ? cap->r->wait_until : "load";
+	const char *l = cap->loader_id;
+	bool load = l && cap->seen[LC_LOAD] && !strcmp(cap->seen[LC_LOAD], l);
+	bool dcl = l && cap->seen[LC_DCL] && !strcmp(cap->seen[LC_DCL], l);
+	bool idle = l && cap->seen[LC_IDLE] && !strcmp(cap->seen[LC_IDLE], l);
+	if (cap->state != ST_LOAD)
+		return;
+	if (!strcmp(w, "domcontentloaded") ? dcl || load
+	    : !strcmp(w, "networkidle")     ? load && idle
+					    : load)
+		cap_loaded(cap);
+}
+
 static void cap_loaded(struct capture *cap)
 {
 	if (cap->deadline_passed)
@@ -942,6 +1000,12 @@ static void on_deadline(void *ud)
 		cap->deadline_passed = true;
 		switch (cap->state) {
 		case ST_LOAD:
+			if (cap->r->wait_until) {
+				cap_fail(cap, RENDER_E_RENDER, true,
+					 "--wait-until %s: not reached within --timeout %d s",
+					 cap->r->wait_until, secs);
+				return;
+			}
 			/* Shoot what there is, and give the shot its own grace. */
 			cap->res.load_timed_out = true;
 			log_warn("%s: the page did not finish loading within %d s; capturing it "
@@ -962,7 +1026,9 @@ static void on_deadline(void *ud)
 				 secs,
 				 cap->state == ST_SETTLE ? "waiting for it to settle after --click"
 				 : cap->shape_step > SHAPE_STYLE ? "--javascript"
-								 : "--hide, --click, --style");
+				 : cap->shape_step == SHAPE_WAIT_SELECTOR + 1 ? "--wait-for-selector"
+				 : cap->shape_step == SHAPE_WAIT_JS + 1 ? "--wait-for"
+									: "--hide, --click, --style");
 			return;
 		case ST_CONSENT:
 		case ST_SCROLL:
@@ -997,9 +1063,10 @@ static void on_navigate(void *ud, const cJSON *result, const char *error)
 	free(cap->loader_id);
 	cap->loader_id = loader ? xstrdup(loader) : NULL;
 	cap->state = ST_LOAD;
-	if (!loader || (cap->load_seen_loader && !strcmp(cap->load_seen_loader, loader)) ||
-	    (err && *err))
+	if (!loader || (err && *err))
 		cap_loaded(cap);
+	else
+		cap_check_ready(cap);
 }
 
 static void on_setup_reply(void *ud, const cJSON *result, const char *error)
@@ -1321,6 +1388,7 @@ static void cap_navigated(struct capture *cap, const cJSON *params)
 		 json_str(frame, "url") ? json_str(frame, "url") : "another page");
 	cdp_cancel_owner(cap->conn, cap); /* the old document's shot or script */
 	loop_timer_stop(cap->delay);
+	loop_timer_stop(cap->settle);
 	free_tiles(cap);
 	cap->tiles_total = cap->tiles_done = 0;
 	cap->page_height = 0;
@@ -1389,15 +1457,15 @@ void capture_on_event(struct capture *cap, const char *method, const cJSON *para
 		const char *name = json_str(params, "name");
 		const char *frame = json_str(params, "frameId");
 		const char *loader = json_str(params, "loaderId");
-		if (!name || strcmp(name, "load") || !frame || !cap->target_id ||
-		    strcmp(frame, cap->target_id) || !loader)
+		int k = !name ? -1 : !strcmp(name, "load") ? LC_LOAD
+				  : !strcmp(name, "DOMContentLoaded") ? LC_DCL
+				  : !strcmp(name, "networkIdle") ? LC_IDLE : -1;
+		if (k < 0 || !frame || !cap->target_id || strcmp(frame, cap->target_id) || !loader)
 			return;
-		if (cap->state == ST_LOAD && cap->loader_id && !strcmp(loader, cap->loader_id)) {
-			cap_loaded(cap);
-		} else if (cap->state == ST_NAVIGATE) {
-			free(cap->load_seen_loader);
-			cap->load_seen_loader = xstrdup(loader);
-		}
+		free(cap->seen[k]);
+		cap->seen[k] = xstrdup(loader);
+		if (cap->state == ST_LOAD && cap->loader_id && !strcmp(loader, cap->loader_id))
+			cap_check_ready(cap);
 	} else if (!strcmp(method, "Page.frameNavigated")) {
 		cap_navigated(cap, params);
 	} else if (!strcmp(method, "Page.javascriptDialogOpening")) {
@@ -1492,7 +1560,8 @@ void capture_free(struct capture *cap)
 	free(cap->target_id);
 	free(cap->session_id);
 	free(cap->loader_id);
-	free(cap->load_seen_loader);
+	for (size_t i = 0; i < ARRAY_LEN(cap->seen); i++)
+		free(cap->seen[i]);
 	buf_free(&cap->blocked_json);
 	strlist_free(&cap->inflight);
 	free(cap);

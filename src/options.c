@@ -32,6 +32,9 @@ enum opt_id {
 	OPT_USER_AGENT,
 	OPT_ACCEPT_LANGUAGE,
 	OPT_COOKIE,
+	OPT_WAIT_UNTIL,
+	OPT_WAIT_FOR_SELECTOR,
+	OPT_WAIT_FOR,
 	OPT_SCALE_FACTOR,
 	OPT_RETINA,
 	OPT_DEVICE,
@@ -123,7 +126,17 @@ static const struct opt_def opt_table[] = {
 	  "repeatable; implies --noads)",
 	  false, false },
 	{ OPT_DELAY, "delay", 'd', ARG_SECONDS, "SECONDS", 0, 600, NULL,
-	  "wait this long after the page has loaded (default 0)", false, false },
+	  "wait this long after the page has loaded, and after the waits below (default 0)",
+	  false, false },
+	{ OPT_WAIT_UNTIL, "wait-until", 0, ARG_STRING, "EVENT", 0, 0, NULL,
+	  "load, domcontentloaded or networkidle (load, then no request for 500 ms): where "
+	  "the shot starts from (default load)",
+	  false, false },
+	{ OPT_WAIT_FOR_SELECTOR, "wait-for-selector", 0, ARG_STRING, "CSS", 0, 0, NULL,
+	  "then wait until an element matching CSS is visible", false, false },
+	{ OPT_WAIT_FOR, "wait-for", 0, ARG_STRING, "JS", 0, 0, NULL,
+	  "then wait until the JavaScript expression is true (a promise is awaited)", false,
+	  false },
 	{ OPT_FORMAT, "format", 'f', ARG_FORMAT, "jpeg|png", 0, 0, NULL,
 	  "image format (default: from the output file's extension, else jpeg)", false, false },
 	{ OPT_QUALITY, "quality", 'q', ARG_INT, "N", 1, 100, NULL,
@@ -437,6 +450,18 @@ static char *opt_apply(struct settings *s, const struct opt_def *d, const char *
 		set_str(&r->cookie, v);
 		break;
 	}
+	case OPT_WAIT_UNTIL:
+		if (strcmp(v, "load") && strcmp(v, "domcontentloaded") && strcmp(v, "networkidle"))
+			return refuse(d, v, "is not load, domcontentloaded or networkidle");
+		set_str(&r->wait_until, v);
+		break;
+	case OPT_WAIT_FOR_SELECTOR:
+	case OPT_WAIT_FOR:
+		if (v[strspn(v, " \t\r\n")] == '\0')
+			return xasprintf("--%s: the %s is empty", d->name,
+					 d->id == OPT_WAIT_FOR ? "expression" : "selector");
+		set_str(d->id == OPT_WAIT_FOR ? &r->wait_for : &r->wait_for_selector, v);
+		break;
 	case OPT_SCALE_FACTOR:
 		/* To a thousandth: tiles of a tall page need whole pixels. */
 		r->scale = round(secs * 1000) / 1000;

@@ -34,6 +34,12 @@ struct render {
 	long refresh;            /* re-render when the copy is older (s); -1 now */
 	bool refresh_given;      /* --refresh given: the API is told */
 	long maxage;             /* the API's Cache-Control max-age; -1 not sent */
+	/* Waiting, after the page's event and before changing it */
+	char *wait_until;        /* "load", "domcontentloaded", "networkidle";
+				    NULL: load, and a page that never gets
+				    there is shot as it stands */
+	char *wait_for_selector; /* until a visible element matches */
+	char *wait_for;          /* until the expression is true */
 	/* Emulating the reader */
 	double scale;            /* device pixels per CSS pixel (1 to 4) */
 	char *device;            /* --device: the preset's name (its values are set) */

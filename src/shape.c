@@ -19,6 +19,79 @@ static char *json_list(const struct strlist *l)
 	return copy;
 }
 
+static char *json_string(const char *v)
+{
+	cJSON *s = cJSON_CreateString(v);
+	char *t = cJSON_PrintUnformatted(s);
+	cJSON_Delete(s);
+	char *copy = xstrdup(t);
+	cJSON_free(t);
+	return copy;
+}
+
+/* A frame, or 100 ms when none is drawn. */
+#define NEXT_FRAME_JS                                                                          \
+	"const frame = () => new Promise(r => { requestAnimationFrame(() => r());"              \
+	"  setTimeout(r, 100); });"
+
+static const char wait_selector_js[] =
+	"(async (sel, ms, secs) => {" NEXT_FRAME_JS
+	"  const t0 = performance.now();"
+	"  try { document.querySelector(sel); } catch (e) {"
+	"    return { error: \"--wait-for-selector '\" + sel + \"': not a valid CSS selector\" }; }"
+	"  const shown = el => {"
+	"    const r = el.getBoundingClientRect(), cs = getComputedStyle(el);"
+	"    return r.width > 0 && r.height > 0 && cs.visibility !== 'hidden' &&"
+	"      +cs.opacity > 0;"
+	"  };"
+	"  while (![...document.querySelectorAll(sel)].some(shown)) {"
+	"    if (performance.now() - t0 >= ms)"
+	"      return { error: \"--wait-for-selector '\" + sel +"
+	"        \"': no visible element within --timeout \" + secs + ' s' };"
+	"    await frame();"
+	"  }"
+	"  return true;"
+	"})";
+
+char *shape_wait_selector_expression(const char *selector, int ms, int secs)
+{
+	char *q = json_string(selector);
+	char *e = xasprintf("%s(%s, %d, %d)", wait_selector_js, q, ms, secs);
+	free(q);
+	return e;
+}
+
+/* The expression is part of the source (not eval'd: a page's CSP may
+ * forbid eval), in a function of its own. */
+static const char wait_head_js[] =
+	"(async (text, ms, secs) => {" NEXT_FRAME_JS
+	"  const t0 = performance.now();"
+	"  const cond = () => (";
+static const char wait_tail_js[] =
+	"\n);"
+	"  for (;;) {"
+	"    let v;"
+	"    try { v = await cond(); } catch (e) {"
+	"      return { error: \"--wait-for '\" + text + \"': \" +"
+	"        (e && e.name ? e.name + ': ' + e.message : String(e)) }; }"
+	"    if (v) return true;"
+	"    if (performance.now() - t0 >= ms)"
+	"      return { error: \"--wait-for '\" + text + \"': not true within --timeout \" + secs + ' s' };"
+	"    await frame();"
+	"  }"
+	"})";
+
+char *shape_wait_expression(const char *js, int ms, int secs)
+{
+	/* The expression as its message shows it: cut short. */
+	char *shown = str_quote(js, 80);
+	char *q = json_string(shown);
+	char *e = xasprintf("%s%s%s(%s, %d, %d)", wait_head_js, js, wait_tail_js, q, ms, secs);
+	free(q);
+	free(shown);
+	return e;
+}
+
 /* Selectors are checked by the page's own CSS parser: a style rule with a
  * bad selector would be dropped without a word. */
 static const char hide_js[] =

@@ -1,7 +1,8 @@
 /* shape: changing the page before its shot, as the render asks (--hide,
  * --remove, --click, --style, --javascript). This module writes what runs
- * in the page; capture.c runs it, in this order, once the page has loaded
- * and before --delay: hiding and removing (one style sheet, so that what
+ * in the page; capture.c runs it, in this order, once the page has reached
+ * --wait-until's event and before --delay: the waits for --wait-for-selector
+ * and --wait-for, hiding and removing (one style sheet, so that what
  * appears later is hidden too), each click followed by the page settling,
  * the style sheet, the script. Each expression's value is true, or
  * {error: "..."}, a message naming the option and its value. */
@@ -11,6 +12,15 @@
 #include <stdbool.h>
 
 #include "render.h"
+
+/* --wait-for-selector: until an element matching selector is visible (a
+ * box, not hidden, not transparent), looked for on each frame; after ms,
+ * {error} naming it and the --timeout of secs. Caller frees. */
+char *shape_wait_selector_expression(const char *selector, int ms, int secs);
+/* --wait-for: until the expression js is truthy (a promise it gives is
+ * awaited), tried on each frame; after ms, {error} naming it. A throw is
+ * {error} with the error's message. Caller frees. */
+char *shape_wait_expression(const char *js, int ms, int secs);
 
 /* --hide and --remove: NULL when the render has neither. Caller frees. */
 char *shape_hide_expression(const struct render *r);
