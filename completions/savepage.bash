@@ -44,7 +44,7 @@ _savepage() {
 	-L | --accept-language | -b | --cookie | --timeout | --browser-arg | -n | --name | \
 	-j | --jobs | --retries | --browser-url | -T | --thumb-width | -r | --refresh | \
 	--api-url | --key | --secret | --hash | --maxage | --timezone | --scale-factor | \
-	--wait-for-selector | --wait-for | --hide | --remove | --click | --style | \
+	--wait-for-selector | --wait-for | --selector | --padding | --clip | --hide | --remove | --click | --style | \
 	--javascript)
 		return
 		;;
@@ -52,7 +52,7 @@ _savepage() {
 
 	if [[ $cur == -* ]]; then
 		local opts='--width --height --fullpage --full-page --thumb-width --nocookie --noads --blocklist --delay
-			--wait-until --wait-for-selector --wait-for --format --quality
+			--selector --padding --clip --wait-until --wait-for-selector --wait-for --format --quality
 			--user-agent --accept-language --cookie --scale-factor --retina --device --list-devices
 			--dark-mode --reduced-motion
 			--disable-animations --timezone --bypass-csp --hide --remove --click --style --style-file

@@ -66,7 +66,11 @@ struct capture {
 	int navigations;        /* documents the page went on to by itself */
 
 	/* full-page tiling */
-	int page_height;        /* CSS pixels */
+	/* What is shot when it is not the viewport (a full page taller than
+	 * it, --selector's box, --clip): a region of the document, CSS px. */
+	bool region;
+	int rx, ry, rw;
+	int page_height;        /* the region's height */
 	int tile_css;           /* a tile's height: CSS pixels ... */
 	int tile_px;            /* ... and device pixels, a whole number */
 	int tiles_total, tiles_done;
@@ -126,6 +130,7 @@ static const char collapse_js[] =
 
 static void cap_shoot(struct capture *cap);
 static void cap_measure(struct capture *cap);
+static void cap_region(struct capture *cap, int x, int y, int w, int height, bool region);
 static void cap_clean_then(struct capture *cap, void (*next)(struct capture *));
 static void cap_navigate(struct capture *cap);
 
@@ -301,7 +306,7 @@ static void cap_finish_image(struct capture *cap, int ntiles)
 	st->cap = cap;
 	st->tiles = cap->tiles;
 	st->ntiles = ntiles;
-	st->width = render_px(cap->r, cap->r->width);
+	st->width = render_px(cap->r, cap->region ? cap->rw : cap->r->width);
 	st->height = render_px(cap->r, cap->page_height);
 	st->tile_px = cap->tile_px;
 	st->thumb_width = cap->r->thumb_width ? render_image_width(cap->r) : 0;
@@ -355,15 +360,14 @@ static void on_screenshot(void *ud, const cJSON *result, const char *error)
 	if (cap->tiles || cap->r->thumb_width) {
 		/* Decoded here: never larger than what was asked for (a header that
 		 * claims more would make us allocate for it). */
-		int w = 0, h = 0, max_h = cap->page_height > cap->r->height && cap->r->fullpage
-						 ? cap->page_height
-						 : cap->r->height;
+		int w = 0, h = 0, max_h = cap->region ? cap->page_height : cap->r->height;
 		if (cap->tiles)
 			max_h = cap->page_height - cap->tiles_done * cap->tile_css < cap->tile_css
 					? cap->page_height - cap->tiles_done * cap->tile_css
 					: cap->tile_css;
 		/* Device pixels; Chrome may round a fractional scale up by one. */
-		int max_w = render_px(cap->r, cap->r->width) + (cap->r->scale != 1);
+		int max_w = render_px(cap->r, cap->region ? cap->rw : cap->r->width) +
+			    (cap->r->scale != 1);
 		max_h = render_px(cap->r, max_h) + (cap->r->scale != 1);
 		if (image_dimensions(img.data, img.len, &w, &h) < 0 || w < 1 || h < 1 || w > max_w ||
 		    h > max_h) {
@@ -408,10 +412,10 @@ static void on_screenshot(void *ud, const cJSON *result, const char *error)
 	cap_finish_image(cap, cap->tiles_total);
 }
 
-static void add_clip(cJSON *p, int y, int w, int h)
+static void add_clip(cJSON *p, int x, int y, int w, int h)
 {
 	cJSON *clip = cJSON_AddObjectToObject(p, "clip");
-	cJSON_AddNumberToObject(clip, "x", 0);
+	cJSON_AddNumberToObject(clip, "x", x);
 	cJSON_AddNumberToObject(clip, "y", y);
 	cJSON_AddNumberToObject(clip, "width", w);
 	cJSON_AddNumberToObject(clip, "height", h);
@@ -467,15 +471,15 @@ static void cap_shoot(struct capture *cap)
 		cJSON_AddStringToObject(p, "format", "png");
 		cJSON_AddBoolToObject(p, "optimizeForSpeed", 1);
 		cJSON_AddBoolToObject(p, "captureBeyondViewport", 1);
-		add_clip(p, y, cap->r->width, h);
+		add_clip(p, cap->rx, cap->ry + y, cap->rw, h);
 	} else if (cap->r->thumb_width) {
 		/* Only a thumbnail is kept: the least data that loses nothing the
 		 * thumbnail can show, and a JPEG we can shrink while decoding. */
 		cJSON_AddStringToObject(p, "format", "jpeg");
 		cJSON_AddNumberToObject(p, "quality", 95);
-		if (cap->r->fullpage && cap->page_height > cap->r->height) {
+		if (cap->region) {
 			cJSON_AddBoolToObject(p, "captureBeyondViewport", 1);
-			add_clip(p, 0, cap->r->width, cap->page_height);
+			add_clip(p, cap->rx, cap->ry, cap->rw, cap->page_height);
 		}
 	} else {
 		cJSON_AddStringToObject(p, "format", image_format_name(cap->r->format));
@@ -483,9 +487,9 @@ static void cap_shoot(struct capture *cap)
 			cJSON_AddNumberToObject(p, "quality", cap->r->quality);
 		else /* Chrome's fast zlib setting: files ~25% larger, shots ~4% cheaper */
 			cJSON_AddBoolToObject(p, "optimizeForSpeed", 1);
-		if (cap->r->fullpage && cap->page_height > cap->r->height) {
+		if (cap->region) {
 			cJSON_AddBoolToObject(p, "captureBeyondViewport", 1);
-			add_clip(p, 0, cap->r->width, cap->page_height);
+			add_clip(p, cap->rx, cap->ry, cap->rw, cap->page_height);
 		}
 	}
 	cdp_send(cap->conn, cap->session_id, "Page.captureScreenshot", p,
@@ -507,12 +511,24 @@ static void on_metrics(void *ud, const cJSON *result, const char *error)
 	int height = (int)ceil(h);
 	if (height < cap->r->height)
 		height = cap->r->height;
+	cap_region(cap, 0, 0, cap->r->width, height, height > cap->r->height);
+}
+
+/* Shoots x, y, w, h of the document (CSS px), in tiles when it is taller
+ * than one; region false: the viewport as it is. */
+static void cap_region(struct capture *cap, int x, int y, int w, int height, bool region)
+{
 	int most = (int)(IMAGE_MAX_DIM / cap->r->scale); /* CSS pixels that fit */
 	if (height > most) {
-		log_warn("%s: the page is %d px tall; cut at %d px", cap->url, height, most);
+		log_warn("%s: the %s is %d px tall; cut at %d px", cap->url,
+			 cap->r->fullpage ? "page" : "element", height, most);
 		cap->res.cut = true;
 		height = most;
 	}
+	cap->region = region;
+	cap->rx = x;
+	cap->ry = y;
+	cap->rw = w;
 	cap->page_height = height;
 	if (height > cap->tile_css) {
 		cap->tiles_total = (height + cap->tile_css - 1) / cap->tile_css;
@@ -731,6 +747,47 @@ static void cap_after_wait(struct capture *cap)
 	cap_after_consent(cap);
 }
 
+static void on_box(void *ud, const cJSON *result, const char *error)
+{
+	struct capture *cap = ud;
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(
+		cJSON_GetObjectItemCaseSensitive(result, "result"), "value");
+	const char *msg = json_str(v, "error");
+	const cJSON *x = cJSON_GetObjectItemCaseSensitive(v, "x"),
+		    *y = cJSON_GetObjectItemCaseSensitive(v, "y"),
+		    *w = cJSON_GetObjectItemCaseSensitive(v, "w"),
+		    *h = cJSON_GetObjectItemCaseSensitive(v, "h");
+	if (error) {
+		cap_fail(cap, RENDER_E_RENDER, cdp_error_transient(error), "--selector: %s", error);
+	} else if (msg) {
+		cap_fail(cap, RENDER_E_RENDER, false, "%s", msg);
+	} else if (!cJSON_IsNumber(x) || !cJSON_IsNumber(y) || !cJSON_IsNumber(w) ||
+		   !cJSON_IsNumber(h) || x->valuedouble < 0 || y->valuedouble < 0 ||
+		   w->valuedouble < 1 || h->valuedouble < 1 || x->valuedouble > 1e6 ||
+		   y->valuedouble > 1e7 || w->valuedouble > 16384 || h->valuedouble > 1e7) {
+		cap_fail(cap, RENDER_E_RENDER, false, "--selector: the page gave no box to shoot");
+	} else {
+		cap_region(cap, x->valueint, y->valueint, w->valueint, h->valueint, true);
+	}
+}
+
+/* --selector: the box around every match, scrolled into view. */
+static void cap_select(struct capture *cap)
+{
+	cap->state = ST_METRICS;
+	char *e = shape_box_expression(cap->r);
+	cap_evaluate(cap, e, false, 0, on_box);
+	free(e);
+}
+
+/* --clip: a region the user gave. */
+static void cap_clip(struct capture *cap)
+{
+	cap->state = ST_METRICS;
+	const struct render *r = cap->r;
+	cap_region(cap, r->clip_x, r->clip_y, r->clip_w, r->clip_h, true);
+}
+
 static void cap_after_consent(struct capture *cap)
 {
 	if (cap->env->page_script)
@@ -748,6 +805,10 @@ static void cap_after_consent(struct capture *cap)
 		char expr[sizeof scroll_script + 64];
 		snprintf(expr, sizeof expr, "%s(%d, %d)", scroll_script, IMAGE_MAX_DIM, ms);
 		cap_evaluate(cap, expr, true, ms + 2000, on_scrolled);
+	} else if (cap->r->selector.n) {
+		cap_clean_then(cap, cap_select);
+	} else if (cap->r->clip_w) {
+		cap_clean_then(cap, cap_clip);
 	} else {
 		cap_clean_then(cap, cap_shoot);
 	}
@@ -1392,6 +1453,7 @@ static void cap_navigated(struct capture *cap, const cJSON *params)
 	free_tiles(cap);
 	cap->tiles_total = cap->tiles_done = 0;
 	cap->page_height = 0;
+	cap->region = false;
 	cap->after_clean = NULL;
 	cap->res.http_status = 0;
 	cap->res.rendered_at = 0;

@@ -32,6 +32,9 @@ enum opt_id {
 	OPT_USER_AGENT,
 	OPT_ACCEPT_LANGUAGE,
 	OPT_COOKIE,
+	OPT_SELECTOR,
+	OPT_PADDING,
+	OPT_CLIP,
 	OPT_WAIT_UNTIL,
 	OPT_WAIT_FOR_SELECTOR,
 	OPT_WAIT_FOR,
@@ -128,6 +131,13 @@ static const struct opt_def opt_table[] = {
 	{ OPT_DELAY, "delay", 'd', ARG_SECONDS, "SECONDS", 0, 600, NULL,
 	  "wait this long after the page has loaded, and after the waits below (default 0)",
 	  false, false },
+	{ OPT_SELECTOR, "selector", 0, ARG_STRING, "CSS", 0, 0, NULL,
+	  "shoot the box around every element matching CSS, not the viewport (repeatable)",
+	  false, false },
+	{ OPT_PADDING, "padding", 0, ARG_INT, "PX", 0, 10000, NULL,
+	  "CSS pixels around --selector's box (default 0)", false, false },
+	{ OPT_CLIP, "clip", 0, ARG_STRING, "X,Y,W,H", 0, 0, NULL,
+	  "shoot this rectangle of the page, in CSS pixels, not the viewport", false, false },
 	{ OPT_WAIT_UNTIL, "wait-until", 0, ARG_STRING, "EVENT", 0, 0, NULL,
 	  "load, domcontentloaded or networkidle (load, then no request for 500 ms): where "
 	  "the shot starts from (default load)",
@@ -448,6 +458,32 @@ static char *opt_apply(struct settings *s, const struct opt_def *d, const char *
 			return m;
 		}
 		set_str(&r->cookie, v);
+		break;
+	}
+	case OPT_SELECTOR:
+		if (v[strspn(v, " \t\r\n")] == '\0')
+			return xstrdup("--selector: the selector is empty");
+		strlist_add(&r->selector, v);
+		break;
+	case OPT_PADDING: r->padding = (int)n; break;
+	case OPT_CLIP: {
+		long c[4];
+		char *end;
+		int k = 0;
+		const char *q = v;
+		for (; k < 4; k++) {
+			errno = 0;
+			c[k] = strtol(q, &end, 10);
+			if (errno || end == q || (k < 3 && *end != ',') || (k == 3 && *end))
+				break;
+			q = end + 1;
+		}
+		if (k < 4 || c[0] < 0 || c[1] < 0 || c[0] > 1000000 || c[1] > 10000000 || c[2] < 1 ||
+		    c[2] > 16384 || c[3] < 1 || c[3] > IMAGE_MAX_DIM)
+			return refuse(d, v, "is not X,Y,W,H in CSS pixels (X and Y from 0, W 1 to 16384, "
+					    "H 1 to 65500)");
+		set_str(&r->clip, v);
+		r->clip_x = (int)c[0], r->clip_y = (int)c[1], r->clip_w = (int)c[2], r->clip_h = (int)c[3];
 		break;
 	}
 	case OPT_WAIT_UNTIL:
@@ -830,6 +866,15 @@ static char *options_check(struct settings *s)
 			return m;
 		}
 	}
+	if (r->selector.n && r->clip)
+		return xstrdup("--selector and --clip cannot be used together");
+	if (r->fullpage && (r->selector.n || r->clip))
+		return xasprintf("--fullpage and --%s cannot be used together: %s",
+				 r->clip ? "clip" : "selector",
+				 r->clip ? "the rectangle is already in the whole page"
+					 : "the box is found in the whole page");
+	if (r->padding && !r->selector.n)
+		return xstrdup("--padding goes with --selector");
 	if (r->device) {
 		char *why = apply_device(s);
 		if (why)

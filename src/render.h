@@ -34,6 +34,11 @@ struct render {
 	long refresh;            /* re-render when the copy is older (s); -1 now */
 	bool refresh_given;      /* --refresh given: the API is told */
 	long maxage;             /* the API's Cache-Control max-age; -1 not sent */
+	/* What is shot, instead of the viewport */
+	struct strlist selector; /* the box around every match */
+	int padding;             /* around it, CSS px */
+	char *clip;              /* "X,Y,W,H" as given ... */
+	int clip_x, clip_y, clip_w, clip_h; /* ... and read (clip_w 0: none) */
 	/* Waiting, after the page's event and before changing it */
 	char *wait_until;        /* "load", "domcontentloaded", "networkidle";
 				    NULL: load, and a page that never gets

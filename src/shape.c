@@ -204,6 +204,39 @@ const char shape_freeze_expression[] =
 	"  return true;"
 	"})()";
 
+static const char box_js[] =
+	"((sels, pad) => {"
+	"  const els = [];"
+	"  for (const s of sels) {"
+	"    try { els.push(...document.querySelectorAll(s)); } catch (e) {"
+	"      return { error: \"--selector '\" + s + \"': not a valid CSS selector\" }; }"
+	"  }"
+	"  const shown = els.filter(e => { const r = e.getBoundingClientRect();"
+	"    return r.width > 0 && r.height > 0; });"
+	"  if (!shown.length)"
+	"    return { error: \"--selector '\" + sels.join(\"', '\") + \"': no element matches\" };"
+	"  shown[0].scrollIntoView({ block: 'start', inline: 'start' });"
+	"  let x0 = Infinity, y0 = Infinity, x1 = -Infinity, y1 = -Infinity;"
+	"  for (const e of shown) {"
+	"    const r = e.getBoundingClientRect();"
+	"    x0 = Math.min(x0, r.left + scrollX); y0 = Math.min(y0, r.top + scrollY);"
+	"    x1 = Math.max(x1, r.right + scrollX); y1 = Math.max(y1, r.bottom + scrollY);"
+	"  }"
+	"  const de = document.documentElement;"
+	"  const W = Math.max(de.scrollWidth, innerWidth), H = Math.max(de.scrollHeight, innerHeight);"
+	"  x0 = Math.max(0, Math.floor(x0 - pad)); y0 = Math.max(0, Math.floor(y0 - pad));"
+	"  x1 = Math.min(W, Math.ceil(x1 + pad)); y1 = Math.min(H, Math.ceil(y1 + pad));"
+	"  return { x: x0, y: y0, w: Math.max(1, x1 - x0), h: Math.max(1, y1 - y0) };"
+	"})";
+
+char *shape_box_expression(const struct render *r)
+{
+	char *l = json_list(&r->selector);
+	char *e = xasprintf("%s(%s, %d)", box_js, l, r->padding);
+	free(l);
+	return e;
+}
+
 const char shape_frames_expression[] =
 	"Promise.race([new Promise(r => requestAnimationFrame(() => requestAnimationFrame(() => r(true)))),"
 	"  new Promise(r => setTimeout(() => r(true), 100))])";

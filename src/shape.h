@@ -43,6 +43,12 @@ extern const char shape_opened_expression[];
  * their first frame, the text caret hidden. */
 extern const char shape_freeze_expression[];
 
+/* --selector: the box around every element every selector matches, with
+ * --padding around it, in CSS pixels of the document, as {x, y, w, h}
+ * (within the document), after the first match is scrolled into view; or
+ * {error} ("no element matches"). Caller frees. */
+char *shape_box_expression(const struct render *r);
+
 /* Two frames drawn (at most ~100 ms), once no request is in flight. */
 extern const char shape_frames_expression[];
 
