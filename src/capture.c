@@ -774,6 +774,7 @@ static void on_box(void *ud, const cJSON *result, const char *error)
 /* --selector: the box around every match, scrolled into view. */
 static void cap_select(struct capture *cap)
 {
+	cap_ask_status(cap);
 	cap->state = ST_METRICS;
 	char *e = shape_box_expression(cap->r);
 	cap_evaluate(cap, e, false, 0, on_box);
@@ -783,6 +784,7 @@ static void cap_select(struct capture *cap)
 /* --clip: a region the user gave. */
 static void cap_clip(struct capture *cap)
 {
+	cap_ask_status(cap);
 	cap->state = ST_METRICS;
 	const struct render *r = cap->r;
 	cap_region(cap, r->clip_x, r->clip_y, r->clip_w, r->clip_h, true);

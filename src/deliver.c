@@ -38,6 +38,7 @@ static struct sink_item *item_for(const struct deliver *d, const struct job *j)
 	it->format = d->c.render->format;
 	it->attempts = j->attempts;
 	it->options_key = d->c.key_text;
+	it->options_json = d->c.options_json;
 	return it;
 }
 

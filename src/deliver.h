@@ -21,6 +21,7 @@ struct deliver_config {
 	const struct render *render;
 	const char *key_text;  /* render_key_text()'s, for names and the cache */
 	const char *key_shown;
+	const char *options_json; /* render_options_json()'s, for reports */
 	bool print_names;      /* tell on stderr the name of each file written */
 	/* wake(ud) from the writer thread when a delivery can be finished */
 	void (*wake)(void *ud);

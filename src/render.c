@@ -192,6 +192,40 @@ void render_api_params(const struct render *r, bool post,
 	}
 }
 
+char *render_options_json(const struct render *r)
+{
+	cJSON *o = cJSON_CreateObject();
+	for (size_t i = 0; i < render_nfields; i++) {
+		const struct render_field *f = &render_fields[i];
+		if (!(f->flags & RF_PIXELS) || !render_field_set(r, f))
+			continue;
+		char tmp[64], *alloc;
+		const char *v = render_value(r, f, tmp, &alloc);
+		if ((f->flags & RF_SECRET) ||
+		    (f->type == RT_STRING && (strlen(v) > RENDER_SHOWN_MAX || strpbrk(v, "\n\r")))) {
+			char h[65], *d;
+			sha256_hex(v, strlen(v), h);
+			d = xasprintf("sha256:%.12s", h);
+			cJSON_AddStringToObject(o, f->name, d);
+			free(d);
+		} else if (f->type == RT_LIST) {
+			cJSON_AddItemToObject(o, f->name, cJSON_Parse(v));
+		} else if (f->type == RT_BOOL) {
+			cJSON_AddBoolToObject(o, f->name, AT(r, f, bool));
+		} else if (f->type == RT_STRING || f->type == RT_FORMAT) {
+			cJSON_AddStringToObject(o, f->name, v);
+		} else {
+			cJSON_AddRawToObject(o, f->name, v); /* a number */
+		}
+		cJSON_free(alloc);
+	}
+	char *t = cJSON_PrintUnformatted(o);
+	cJSON_Delete(o);
+	char *copy = xstrdup(t);
+	cJSON_free(t);
+	return copy;
+}
+
 char *render_local_only(const struct render *r)
 {
 	struct buf b = { 0 };

@@ -113,6 +113,12 @@ void render_key_text(const struct render *r, char **key, char **shown);
  * click"), or NULL when there are none. Caller frees. */
 char *render_local_only(const struct render *r);
 
+/* What a report says an image was made with: a JSON object of every
+ * pixel-changing field that is set, by its API name, with its JSON type (a
+ * list as an array); secrets, and long or multi-line text (a script), as
+ * "sha256:" and their digest. Caller frees. */
+char *render_options_json(const struct render *r);
+
 /* Calls add(ud, name, value) for every field the hosted API takes that is
  * set; post says the request is a POST (else POST-only fields are left
  * out). */

@@ -72,6 +72,7 @@ struct run {
 	struct cache *cache;         /* NULL: none */
 	struct deliver *deliver;
 	char *key_text, *key_shown;  /* the render's cache-key text */
+	char *options_json;          /* what reports say images were made with */
 	/* what --nocookie and --noads need in the browser */
 	char *page_script;
 	struct consent *consent;     /* autoconsent, when installed */
@@ -260,12 +261,14 @@ static int run_prepare(struct run *r)
 		free(dir);
 	}
 	render_key_text(r->render, &r->key_text, &r->key_shown);
+	r->options_json = render_options_json(r->render);
 	r->deliver = deliver_new(&(struct deliver_config){
 		.sink = sink,
 		.cache = r->cache,
 		.render = r->render,
 		.key_text = r->key_text,
 		.key_shown = r->key_shown,
+		.options_json = r->options_json,
 		.print_names = print_names,
 		.wake = on_delivered,
 		.miss = on_cache_miss,
@@ -562,6 +565,7 @@ static void run_free(struct run *r)
 	consent_free(r->consent);
 	free(r->consent_probe);
 	free(r->key_text);
+	free(r->options_json);
 	free(r->key_shown);
 }
 

@@ -322,9 +322,10 @@ static void json_line(struct buf *b, const struct sink_item *it)
 	buf_appendf(b, ",\"rendered_at\":%s,\"seconds\":%.3f,\"attempts\":%d,\"source\":", when,
 		    it->seconds, it->attempts);
 	if (ok && it->source)
-		buf_appendf(b, "\"%s\"}\n", it->source);
+		buf_appendf(b, "\"%s\"", it->source);
 	else
-		buf_puts(b, "null}\n");
+		buf_puts(b, "null");
+	buf_appendf(b, ",\"options\":%s}\n", it->options_json ? it->options_json : "{}");
 }
 
 int sink_put(struct sink *s, struct sink_item *it)

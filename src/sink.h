@@ -37,6 +37,7 @@ struct sink_item {
 	char *input;      /* as given */
 	int line;         /* input line (or argument position), from 1 */
 	const char *options_key;
+	const char *options_json; /* what the image was made with (a JSON object) */
 	enum image_format format;
 	bool ok;
 	int code;         /* SavePage error code when !ok */

@@ -108,6 +108,16 @@ sp -W 800 -H 600 -f png --selector '#a' --report "$T/k1.jsonl" -o "$T/k1.png" "$
 sp -W 800 -H 600 -f png --selector '#b' --report "$T/k2.jsonl" -o "$T/k2.png" "$U"
 check "another selector is rendered, not taken from the cache" grep -q '"source":"rendered"' "$T/k2.jsonl"
 expect_probe "$T/k2.png" "png 100 50"
+# The report and the archive's manifest say how each image was made, by API
+# names; a cookie and a long script only as their digest.
+printf 'document.title = "x";\n// and a second line\n' >"$T/long.js"
+sp --no-cache -W 800 -H 600 -f png --selector '#a' --padding 4 --retina --cookie 'sid=s3cret' \
+	--js-file "$T/long.js" --report "$T/r.jsonl" -a "$T/out.tar" "$U"
+expect_rc 0
+check "the report has the options" grep -q '"options":{"width":800,"height":600,"format":"png","cookie":"sha256:[0-9a-f]*",.*"selector":\["#a"\],"padding":4,.*"scale_factor":2,.*"javascript":"sha256:' "$T/r.jsonl"
+check "no secret and no script in the report" sh -c "! grep -q -e s3cret -e 'second line' '$T/r.jsonl'"
+tar -xOf "$T/out.tar" manifest.jsonl >"$T/manifest.jsonl"
+check "the manifest has the same options" grep -q '"selector":\["#a"\],"padding":4' "$T/manifest.jsonl"
 SAVEPAGE_KEY=k SAVEPAGE_API_URL=http://127.0.0.1:9/ sp --api --selector '#a' -o "$T/a.png" "$U"
 expect_rc 2
 expect_err "--api: the hosted API does not offer selector"

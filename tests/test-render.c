@@ -132,6 +132,14 @@ int main(void)
 	f = form(&r, true);
 	CHECK(!strstr(f, "hide") && !strstr(f, "click") && !strstr(f, "javascript"));
 	free(f);
+	/* The report's options: JSON types kept, the long script a digest. */
+	r.scale = 1.5;
+	r.fullpage = true;
+	char *oj = render_options_json(&r);
+	CHECK(strstr(oj, "\"fullpage\":true") && strstr(oj, "\"scale_factor\":1.5") &&
+	      strstr(oj, "\"click\":[\"#more\"]") && strstr(oj, "\"javascript\":\"sha256:") &&
+	      strstr(oj, "\"width\":1440") && !strstr(oj, "dataset"));
+	free(oj);
 	render_free(&r);
 	return unit_done();
 }
