@@ -55,7 +55,7 @@ _savepage() {
 			--selector --padding --clip --wait-until --wait-for-selector --wait-for --format --quality
 			--user-agent --accept-language --cookie --scale-factor --retina --device --list-devices
 			--dark-mode --reduced-motion
-			--disable-animations --timezone --bypass-csp --hide --remove --click --style --style-file
+			--disable-animations --timezone --bypass-csp --omit-background --hide --remove --click --style --style-file
 			--javascript --js-file --input --output --name --archive --report
 			--jobs --timeout --retries --fail-on-http-error --browser --browser-arg --browser-url
 			--refresh --cache-dir --no-cache --api --api-url --key --secret --hash --api-get

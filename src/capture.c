@@ -249,6 +249,7 @@ struct stitch {
 	struct buf *tiles; /* one, or the tiles of a tall page */
 	int ntiles, width, height; /* device pixels */
 	int tile_px;       /* a tile's height */
+	bool alpha;        /* --omit-background: transparency kept */
 	int thumb_width;   /* 0: none */
 	enum image_format format;
 	int quality;
@@ -266,16 +267,19 @@ static void stitch_work(void *arg)
 	if (st->ntiles == 1) {
 		/* A thumbnail of one shot: let the JPEG decoder shrink what it can in
 		 * the DCT, leaving at least two source pixels per output pixel. */
-		img = image_decode_min_width(st->tiles[0].data, st->tiles[0].len,
-					     st->thumb_width * 2, &err);
+		img = st->alpha ? image_decode_alpha(st->tiles[0].data, st->tiles[0].len, &err)
+				: image_decode_min_width(st->tiles[0].data, st->tiles[0].len,
+							 st->thumb_width * 2, &err);
 		if (!img) {
 			st->err = err;
 			return;
 		}
 	} else {
-		img = image_new(st->width, st->height);
+		img = image_new_channels(st->width, st->height, st->alpha ? 4 : 3);
 		for (int i = 0; i < st->ntiles; i++) {
-			struct image *tile = image_decode(st->tiles[i].data, st->tiles[i].len, &err);
+			struct image *tile = st->alpha
+				? image_decode_alpha(st->tiles[i].data, st->tiles[i].len, &err)
+				: image_decode(st->tiles[i].data, st->tiles[i].len, &err);
 			if (!tile) {
 				st->err = xasprintf("tile %d: %s", i + 1, err);
 				free(err);
@@ -309,6 +313,7 @@ static void cap_finish_image(struct capture *cap, int ntiles)
 	st->width = render_px(cap->r, cap->region ? cap->rw : cap->r->width);
 	st->height = render_px(cap->r, cap->page_height);
 	st->tile_px = cap->tile_px;
+	st->alpha = cap->r->omit_background;
 	st->thumb_width = cap->r->thumb_width ? render_image_width(cap->r) : 0;
 	st->format = cap->r->format;
 	st->quality = cap->r->quality;
@@ -474,9 +479,15 @@ static void cap_shoot(struct capture *cap)
 		add_clip(p, cap->rx, cap->ry + y, cap->rw, h);
 	} else if (cap->r->thumb_width) {
 		/* Only a thumbnail is kept: the least data that loses nothing the
-		 * thumbnail can show, and a JPEG we can shrink while decoding. */
-		cJSON_AddStringToObject(p, "format", "jpeg");
-		cJSON_AddNumberToObject(p, "quality", 95);
+		 * thumbnail can show, and a JPEG we can shrink while decoding
+		 * (a PNG when transparency is to be kept). */
+		if (cap->r->omit_background) {
+			cJSON_AddStringToObject(p, "format", "png");
+			cJSON_AddBoolToObject(p, "optimizeForSpeed", 1);
+		} else {
+			cJSON_AddStringToObject(p, "format", "jpeg");
+			cJSON_AddNumberToObject(p, "quality", 95);
+		}
 		if (cap->region) {
 			cJSON_AddBoolToObject(p, "captureBeyondViewport", 1);
 			add_clip(p, cap->rx, cap->ry, cap->rw, cap->page_height);
@@ -1213,6 +1224,16 @@ static void setup_reader(struct capture *cap)
 		cJSON *p = cJSON_CreateObject();
 		cJSON_AddStringToObject(p, "timezoneId", r->timezone);
 		setup_send(cap, "Emulation.setTimezoneOverride", p);
+	}
+	if (r->omit_background) {
+		/* Where the page paints nothing: transparent, not white. */
+		cJSON *p = cJSON_CreateObject();
+		cJSON *c = cJSON_AddObjectToObject(p, "color");
+		cJSON_AddNumberToObject(c, "r", 0);
+		cJSON_AddNumberToObject(c, "g", 0);
+		cJSON_AddNumberToObject(c, "b", 0);
+		cJSON_AddNumberToObject(c, "a", 0);
+		setup_send(cap, "Emulation.setDefaultBackgroundColorOverride", p);
 	}
 	if (r->bypass_csp) {
 		cJSON *p = cJSON_CreateObject();

@@ -98,10 +98,16 @@ int image_dimensions(const void *data, size_t len, int *w, int *h)
 
 struct image *image_new(int width, int height)
 {
+	return image_new_channels(width, height, 3);
+}
+
+struct image *image_new_channels(int width, int height, int channels)
+{
 	struct image *img = xcalloc(1, sizeof *img);
 	img->width = width;
 	img->height = height;
-	img->px = xcalloc((size_t)width * (size_t)height, 3);
+	img->channels = channels == 4 ? 4 : 3;
+	img->px = xcalloc((size_t)width * (size_t)height, (size_t)img->channels);
 	return img;
 }
 
@@ -113,7 +119,7 @@ void image_free(struct image *img)
 	free(img);
 }
 
-static struct image *decode_png(const void *data, size_t len, char **err)
+static struct image *decode_png(const void *data, size_t len, bool alpha, char **err)
 {
 	png_image pi;
 	memset(&pi, 0, sizeof pi);
@@ -122,13 +128,13 @@ static struct image *decode_png(const void *data, size_t len, char **err)
 		*err = xasprintf("PNG: %s", pi.message);
 		return NULL;
 	}
-	pi.format = PNG_FORMAT_RGB;
+	pi.format = alpha ? PNG_FORMAT_RGBA : PNG_FORMAT_RGB;
 	if (pi.width > IMAGE_MAX_DIM * 4u || pi.height > IMAGE_MAX_DIM * 4u) {
 		png_image_free(&pi);
 		*err = xasprintf("PNG: %ux%u is too large", pi.width, pi.height);
 		return NULL;
 	}
-	struct image *img = image_new((int)pi.width, (int)pi.height);
+	struct image *img = image_new_channels((int)pi.width, (int)pi.height, alpha ? 4 : 3);
 	/* A white background for any transparency, as a browser would show it. */
 	png_color bg = { 255, 255, 255 };
 	if (!png_image_finish_read(&pi, &bg, img->px, 0, NULL)) {
@@ -194,7 +200,17 @@ struct image *image_decode(const void *data, size_t len, char **err)
 		*err = xstrdup("not a PNG or JPEG image");
 		return NULL;
 	}
-	return f == IMAGE_PNG ? decode_png(data, len, err) : decode_jpeg(data, len, 0, err);
+	return f == IMAGE_PNG ? decode_png(data, len, false, err) : decode_jpeg(data, len, 0, err);
+}
+
+struct image *image_decode_alpha(const void *data, size_t len, char **err)
+{
+	enum image_format f;
+	if (image_sniff(data, len, &f) < 0) {
+		*err = xstrdup("not a PNG or JPEG image");
+		return NULL;
+	}
+	return f == IMAGE_PNG ? decode_png(data, len, true, err) : decode_jpeg(data, len, 0, err);
 }
 
 struct image *image_decode_min_width(const void *data, size_t len, int min_width, char **err)
@@ -204,7 +220,8 @@ struct image *image_decode_min_width(const void *data, size_t len, int min_width
 		*err = xstrdup("not a PNG or JPEG image");
 		return NULL;
 	}
-	return f == IMAGE_PNG ? decode_png(data, len, err) : decode_jpeg(data, len, min_width, err);
+	return f == IMAGE_PNG ? decode_png(data, len, false, err)
+			      : decode_jpeg(data, len, min_width, err);
 }
 
 /* sRGB <-> linear light. */
@@ -299,22 +316,29 @@ static void free_spans(struct span *s, int n)
 	free(s);
 }
 
-/* One source row resampled across, in linear light. */
-static void resample_row(const unsigned char *row, const struct span *hs, int width, float *out)
+/* One source row resampled across, in linear light; with alpha (c 4),
+ * the colours premultiplied by it. */
+static void resample_row(const unsigned char *row, int c, const struct span *hs, int width,
+			 float *out)
 {
 	for (int ox = 0; ox < width; ox++) {
-		float r = 0, g = 0, b = 0;
+		float r = 0, g = 0, b = 0, a = 0;
 		const struct span *sp = &hs[ox];
-		const unsigned char *p = row + (size_t)sp->first * 3;
-		for (int j = 0; j < sp->count; j++, p += 3) {
+		const unsigned char *p = row + (size_t)sp->first * (size_t)c;
+		for (int j = 0; j < sp->count; j++, p += c) {
 			float wx = sp->w[j];
-			r += wx * srgb_to_linear_lut[p[0]];
-			g += wx * srgb_to_linear_lut[p[1]];
-			b += wx * srgb_to_linear_lut[p[2]];
+			float pa = c == 4 ? p[3] / 255.0f : 1.0f;
+			r += wx * pa * srgb_to_linear_lut[p[0]];
+			g += wx * pa * srgb_to_linear_lut[p[1]];
+			b += wx * pa * srgb_to_linear_lut[p[2]];
+			a += wx * pa;
 		}
-		out[ox * 3] = r;
-		out[ox * 3 + 1] = g;
-		out[ox * 3 + 2] = b;
+		float *o = out + (size_t)ox * (size_t)c;
+		o[0] = r;
+		o[1] = g;
+		o[2] = b;
+		if (c == 4)
+			o[3] = a;
 	}
 }
 
@@ -322,10 +346,11 @@ struct image *image_resize(const struct image *src, int width)
 {
 	init_luts();
 	int height = image_scaled_height(src->width, src->height, width);
-	struct image *dst = image_new(width, height);
+	int c = src->channels == 4 ? 4 : 3;
+	struct image *dst = image_new_channels(width, height, c);
 	struct span *hs = make_spans(src->width, width);
 	struct span *vs = make_spans(src->height, height);
-	size_t rowlen = (size_t)width * 3;
+	size_t rowlen = (size_t)width * (size_t)c;
 	/* Source rows resampled across, each once, in a ring as tall as the
 	 * tallest vertical span: output rows need them in order. */
 	int ring = 1;
@@ -337,8 +362,8 @@ struct image *image_resize(const struct image *src, int width)
 	for (int oy = 0; oy < height; oy++) {
 		int end = vs[oy].first + vs[oy].count;
 		for (; next < end; next++)
-			resample_row(src->px + (size_t)next * (size_t)src->width * 3, hs, width,
-				     rows + (size_t)(next % ring) * rowlen);
+			resample_row(src->px + (size_t)next * (size_t)src->width * (size_t)c, c, hs,
+				     width, rows + (size_t)(next % ring) * rowlen);
 		memset(acc, 0, rowlen * sizeof *acc);
 		for (int k = 0; k < vs[oy].count; k++) {
 			const float *hrow = rows + (size_t)((vs[oy].first + k) % ring) * rowlen;
@@ -347,8 +372,20 @@ struct image *image_resize(const struct image *src, int width)
 				acc[i] += wy * hrow[i];
 		}
 		unsigned char *out = dst->px + (size_t)oy * rowlen;
-		for (size_t i = 0; i < rowlen; i++)
-			out[i] = to_srgb(acc[i]);
+		if (c == 3) {
+			for (size_t i = 0; i < rowlen; i++)
+				out[i] = to_srgb(acc[i]);
+		} else {
+			for (size_t i = 0; i < rowlen; i += 4) {
+				float a = acc[i + 3];
+				float k = a > 1e-6f ? 1.0f / a : 0.0f;
+				out[i] = to_srgb(acc[i] * k);
+				out[i + 1] = to_srgb(acc[i + 1] * k);
+				out[i + 2] = to_srgb(acc[i + 2] * k);
+				long q = lroundf(a * 255.0f);
+				out[i + 3] = (unsigned char)(q < 0 ? 0 : q > 255 ? 255 : q);
+			}
+		}
 	}
 	free(rows);
 	free(acc);
@@ -364,7 +401,7 @@ static int encode_png(const struct image *img, struct buf *out, char **err)
 	pi.version = PNG_IMAGE_VERSION;
 	pi.width = (png_uint_32)img->width;
 	pi.height = (png_uint_32)img->height;
-	pi.format = PNG_FORMAT_RGB;
+	pi.format = img->channels == 4 ? PNG_FORMAT_RGBA : PNG_FORMAT_RGB;
 	pi.flags = PNG_IMAGE_FLAG_FAST;
 	png_alloc_size_t size = 0;
 	if (!png_image_write_to_memory(&pi, NULL, &size, 0, img->px, 0, NULL)) {
@@ -390,7 +427,9 @@ static int encode_jpeg(const struct image *img, int quality, struct buf *out, ch
 	}
 	unsigned char *jpg = NULL;
 	unsigned long size = 0;
-	int rc = tjCompress2(tj, img->px, img->width, 0, img->height, TJPF_RGB, &jpg, &size,
+	/* JPEG has no alpha: an RGBA image's colours as they are. */
+	int rc = tjCompress2(tj, img->px, img->width, 0, img->height,
+			     img->channels == 4 ? TJPF_RGBX : TJPF_RGB, &jpg, &size,
 			     TJSAMP_420, quality, TJFLAG_ACCURATEDCT);
 	if (rc < 0)
 		*err = xasprintf("JPEG: %s", tjGetErrorStr2(tj));
@@ -414,11 +453,21 @@ int image_encode(const struct image *img, enum image_format f, int quality, stru
 void image_paste(struct image *dst, const struct image *src, int y)
 {
 	int w = src->width < dst->width ? src->width : dst->width;
+	size_t dc = (size_t)dst->channels, sc = (size_t)src->channels;
 	for (int r = 0; r < src->height; r++) {
 		int dy = y + r;
 		if (dy < 0 || dy >= dst->height)
 			continue;
-		memcpy(dst->px + (size_t)dy * (size_t)dst->width * 3,
-		       src->px + (size_t)r * (size_t)src->width * 3, (size_t)w * 3);
+		unsigned char *d = dst->px + (size_t)dy * (size_t)dst->width * dc;
+		const unsigned char *s = src->px + (size_t)r * (size_t)src->width * sc;
+		if (dc == sc) {
+			memcpy(d, s, (size_t)w * dc);
+			continue;
+		}
+		for (int x = 0; x < w; x++, d += dc, s += sc) {
+			d[0] = s[0], d[1] = s[1], d[2] = s[2];
+			if (dc == 4)
+				d[3] = sc == 4 ? s[3] : 255;
+		}
 	}
 }

@@ -13,9 +13,11 @@ enum image_format { IMAGE_JPEG = 0, IMAGE_PNG = 1 };
 /* The largest height savepage composes (JPEG's format limit). */
 #define IMAGE_MAX_DIM 65500
 
-/* 8-bit RGB pixels, rows top to bottom, no padding. */
+/* 8-bit RGB (or RGBA, alpha not premultiplied) pixels, rows top to
+ * bottom, no padding. */
 struct image {
 	int width, height;
+	int channels; /* 3, or 4 with alpha */
 	unsigned char *px;
 };
 
@@ -36,10 +38,14 @@ int image_dimensions(const void *data, size_t len, int *w, int *h);
 
 /* New image (pixels zeroed); the caller frees with image_free(). */
 struct image *image_new(int width, int height);
+/* The same with channels 3 (RGB) or 4 (RGBA, transparent). */
+struct image *image_new_channels(int width, int height, int channels);
 void image_free(struct image *img);
 
 /* Decodes PNG or JPEG to RGB. NULL on failure with *err set (caller frees). */
 struct image *image_decode(const void *data, size_t len, char **err);
+/* The same, but a PNG keeps its transparency (RGBA). */
+struct image *image_decode_alpha(const void *data, size_t len, char **err);
 /* Encodes to out (appended). quality applies to JPEG. 0 on success. */
 int image_encode(const struct image *img, enum image_format f, int quality, struct buf *out,
 		 char **err);
@@ -49,11 +55,13 @@ struct image *image_decode_min_width(const void *data, size_t len, int min_width
 /* Resizes to width (smaller than src's), height in proportion, with a
  * three-lobe Lanczos filter stretched to the ratio, in linear light (sRGB
  * decoded): patterns finer than the result can hold become their true mean,
- * never moire. Caller frees. */
+ * never moire. Alpha is kept, colours weighted by it (premultiplied), so a
+ * transparent pixel's colour never bleeds. Caller frees. */
 struct image *image_resize(const struct image *src, int width);
 /* The height an image of w x h gets at width tw (at least 1). */
 int image_scaled_height(int w, int h, int tw);
-/* Copies src's rows into dst starting at row y (clipped to dst). */
+/* Copies src's rows into dst starting at row y (clipped to dst); an RGB
+ * src pasted into an RGBA dst is opaque. */
 void image_paste(struct image *dst, const struct image *src, int y);
 
 #endif

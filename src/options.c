@@ -47,6 +47,7 @@ enum opt_id {
 	OPT_DISABLE_ANIMATIONS,
 	OPT_TIMEZONE,
 	OPT_BYPASS_CSP,
+	OPT_OMIT_BACKGROUND,
 	OPT_OUTPUT,
 	OPT_NAME,
 	OPT_ARCHIVE,
@@ -182,6 +183,8 @@ static const struct opt_def opt_table[] = {
 	  false, false },
 	{ OPT_BYPASS_CSP, "bypass-csp", 0, ARG_NONE, NULL, 0, 0, NULL,
 	  "ignore the page's Content-Security-Policy", false, false },
+	{ OPT_OMIT_BACKGROUND, "omit-background", 0, ARG_NONE, NULL, 0, 0, NULL,
+	  "transparent where the page sets no background (PNG only)", false, false },
 	{ OPT_HIDE, "hide", 0, ARG_STRING, "CSS", 0, 0, "Changing the page (after load, in this order)",
 	  "make what the selector matches invisible, its space kept (repeatable)", false, false },
 	{ OPT_REMOVE, "remove", 0, ARG_STRING, "CSS", 0, 0, NULL,
@@ -524,6 +527,7 @@ static char *opt_apply(struct settings *s, const struct opt_def *d, const char *
 		set_str(&r->timezone, v);
 		break;
 	case OPT_BYPASS_CSP: r->bypass_csp = on; break;
+	case OPT_OMIT_BACKGROUND: r->omit_background = on; break;
 	case OPT_HIDE:
 	case OPT_REMOVE:
 	case OPT_CLICK:
@@ -903,6 +907,9 @@ static char *options_check(struct settings *s)
 		if (image_format_from_path(s->output, &f) == 0)
 			r->format = f;
 	}
+	if (r->omit_background && r->format != IMAGE_PNG)
+		return xstrdup("--omit-background needs PNG (-f png, or an -o name ending in .png): "
+			       "JPEG has no transparency");
 	return NULL;
 }
 

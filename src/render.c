@@ -64,6 +64,7 @@ const struct render_field render_fields[] = {
 	{ "disable_animations", RT_BOOL, F(disable_animations), RF_PIXELS | RF_LOCAL, NULL },
 	{ "timezone", RT_STRING, F(timezone), RF_PIXELS | RF_LOCAL, NULL },
 	{ "bypass_csp", RT_BOOL, F(bypass_csp), RF_PIXELS | RF_LOCAL, NULL },
+	{ "omit_background", RT_BOOL, F(omit_background), RF_PIXELS | RF_LOCAL, NULL },
 	{ "hide", RT_LIST, F(hide), RF_PIXELS | RF_LOCAL, NULL },
 	{ "remove", RT_LIST, F(remove), RF_PIXELS | RF_LOCAL, NULL },
 	{ "click", RT_LIST, F(click), RF_PIXELS | RF_LOCAL, NULL },

@@ -55,6 +55,7 @@ struct render {
 	bool disable_animations; /* animations finished, videos at frame 0, no caret */
 	char *timezone;          /* IANA name; NULL: the system's */
 	bool bypass_csp;
+	bool omit_background;    /* transparent where the page sets no background (PNG) */
 	/* Changing the page before the shot, in this order (after load, before
 	 * the delay): */
 	struct strlist hide;     /* --hide: selectors made visibility: hidden */

@@ -5,6 +5,8 @@
  *                        pixel (B: leaving out a border B pixels wide)
  *   imgprobe make W H RRGGBB jpeg|png  writes a solid image to standard output
  *                        (the stand-in API server's renders)
+ *   imgprobe alpha FILE X Y  prints "R G B A" of that pixel, transparency
+ *                        kept (A 255 where the image has none)
  *   imgprobe diff A B    compares two images of one size: prints "MAE PIXELS
  *                        MAX", the mean absolute error of all channels in
  *                        percent of 255, the number of pixels that differ at
@@ -88,12 +90,42 @@ static int diff_images(const char *pa, const char *pb)
 	return rc;
 }
 
+static int alpha_pixel(const char *path, int x, int y)
+{
+	struct buf b = { 0 };
+	char *err = NULL;
+	if (read_file(path, &b) < 0) {
+		perror(path);
+		return 1;
+	}
+	struct image *img = image_decode_alpha(b.data, b.len, &err);
+	buf_free(&b);
+	if (!img) {
+		fprintf(stderr, "%s: %s\n", path, err);
+		free(err);
+		return 1;
+	}
+	int rc = 1;
+	if (x < 0 || y < 0 || x >= img->width || y >= img->height) {
+		fprintf(stderr, "%s: %d,%d is outside %dx%d\n", path, x, y, img->width, img->height);
+	} else {
+		size_t c = (size_t)img->channels;
+		const unsigned char *p = img->px + ((size_t)y * (size_t)img->width + (size_t)x) * c;
+		printf("%d %d %d %d\n", p[0], p[1], p[2], c == 4 ? p[3] : 255);
+		rc = 0;
+	}
+	image_free(img);
+	return rc;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc == 6 && !strcmp(argv[1], "make"))
 		return make_image(argv);
 	if (argc == 4 && !strcmp(argv[1], "diff"))
 		return diff_images(argv[2], argv[3]);
+	if (argc == 5 && !strcmp(argv[1], "alpha"))
+		return alpha_pixel(argv[2], atoi(argv[3]), atoi(argv[4]));
 	if (argc < 2 || argc > 4) {
 		fprintf(stderr, "usage: imgprobe FILE [X Y | stats] | imgprobe make W H RRGGBB FORMAT\n");
 		return 2;

@@ -132,6 +132,38 @@ int main(void)
 	buf_free(&bj);
 	image_free(big);
 
+	/* Alpha: left half transparent (its colour black), right half opaque
+	 * red. Shrunk, the edge is half transparent and still red, not dark:
+	 * colours are weighted by their alpha. A PNG keeps it both ways. */
+	struct image *ta = image_new_channels(40, 40, 4);
+	for (int y = 0; y < 40; y++)
+		for (int x = 20; x < 40; x++) {
+			unsigned char *q = ta->px + ((size_t)y * 40 + (size_t)x) * 4;
+			q[0] = 255, q[3] = 255;
+		}
+	struct image *ts = image_resize(ta, 4);
+	CHECK(ts->channels == 4 && ts->width == 4 && ts->height == 4);
+	const unsigned char *e = ts->px + (1 * 4 + 2) * 4; /* row 1, the first right pixel */
+	CHECK(e[0] >= 250 && e[1] == 0 && e[2] == 0 && e[3] >= 200);
+	const unsigned char *l = ts->px + (1 * 4 + 0) * 4;
+	CHECK(l[3] == 0);
+	struct buf ap = { 0 };
+	CHECK(image_encode(ta, IMAGE_PNG, 0, &ap, &err) == 0);
+	struct image *ab = image_decode_alpha(ap.data, ap.len, &err);
+	CHECK(ab && ab->channels == 4 && ab->px[3] == 0 && ab->px[(size_t)39 * 4 + 3] == 255);
+	image_free(ab);
+	ab = image_decode(ap.data, ap.len, &err); /* without: over white */
+	CHECK(ab && ab->channels == 3 && ab->px[0] == 255 && ab->px[1] == 255);
+	/* Pasting RGB into RGBA: opaque. */
+	struct image *rgb = image_new(40, 2);
+	image_paste(ta, rgb, 0);
+	CHECK(ta->px[3] == 255 && ta->px[0] == 0);
+	image_free(rgb);
+	image_free(ab);
+	buf_free(&ap);
+	image_free(ts);
+	image_free(ta);
+
 	buf_free(&png);
 	buf_free(&lo);
 	buf_free(&hi);
