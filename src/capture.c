@@ -84,7 +84,9 @@ struct capture {
 
 	/* changing the page (shape.h) */
 	int shape_step;          /* enum shape_step: what runs next */
+	const char *shape_running; /* the option of the step running, for messages */
 	size_t clicks_done;
+	bool script_ran;         /* --javascript: once, even if the page moves on */
 	struct strlist inflight; /* with --click: the page's requests not yet done */
 	int64_t net_activity;    /* when a request last started or ended */
 	int64_t settle_started;
@@ -777,6 +779,11 @@ static void on_box(void *ud, const cJSON *result, const char *error)
 		   w->valuedouble < 1 || h->valuedouble < 1 || x->valuedouble > 1e6 ||
 		   y->valuedouble > 1e7 || w->valuedouble > 16384 || h->valuedouble > 1e7) {
 		cap_fail(cap, RENDER_E_RENDER, false, "--selector: the page gave no box to shoot");
+	} else if (lround(w->valueint * cap->r->scale) > 16384) {
+		cap_fail(cap, RENDER_E_RENDER, false,
+			 "--selector: the box is %d px wide, %ld device pixels at this scale; at most "
+			 "16384",
+			 w->valueint, lround(w->valueint * cap->r->scale));
 	} else {
 		cap_region(cap, x->valueint, y->valueint, w->valueint, h->valueint, true);
 	}
@@ -858,8 +865,8 @@ static void on_shape_step(void *ud, const cJSON *result, const char *error)
 							   : json_str(ex, "text");
 		size_t n = d ? strcspn(d, "\n") : 0;
 		cap_fail(cap, RENDER_E_RENDER, false, "%s: %.*s",
-			 cap->shape_step == SHAPE_WAIT_JS + 1 ? "--wait-for" : "changing the page",
-			 (int)n, d ? d : "an exception");
+			 cap->shape_running ? cap->shape_running : "changing the page", (int)n,
+			 d ? d : "an exception");
 	}
 	else
 		cap_shape_next(cap);
@@ -961,6 +968,7 @@ static void cap_shape_next(struct capture *cap)
 			cap->shape_step++;
 			if (!what)
 				break;
+			cap->shape_running = sel ? "--wait-for-selector" : "--wait-for";
 			/* The page says when time is up, a little before the deadline,
 			 * so that its message (naming the condition) is the one seen. */
 			int64_t left = cap->timeout_ms - (now_ms() - cap->started) - 300;
@@ -974,6 +982,7 @@ static void cap_shape_next(struct capture *cap)
 		case SHAPE_HIDE: {
 			cap->shape_step++;
 			char *e = shape_hide_expression(r);
+			cap->shape_running = "--hide, --remove";
 			if (e) {
 				cap_evaluate(cap, e, false, 0, on_shape_step);
 				free(e);
@@ -985,6 +994,7 @@ static void cap_shape_next(struct capture *cap)
 			if (cap->clicks_done < r->click.n) {
 				char *e = shape_click_expression(r->click.v[cap->clicks_done],
 								 cap->clicks_done == 0);
+				cap->shape_running = "--click";
 				cJSON *p = cJSON_CreateObject();
 				cJSON_AddStringToObject(p, "expression", e);
 				cJSON_AddBoolToObject(p, "returnByValue", 1);
@@ -1000,6 +1010,7 @@ static void cap_shape_next(struct capture *cap)
 			break;
 		case SHAPE_STYLE:
 			cap->shape_step++;
+			cap->shape_running = "--style";
 			if (r->style) {
 				char *e = clean_style_script(r->style);
 				cap_evaluate(cap, e, false, 0, on_shape_step);
@@ -1009,7 +1020,9 @@ static void cap_shape_next(struct capture *cap)
 			break;
 		case SHAPE_SCRIPT:
 			cap->shape_step++;
-			if (r->javascript) {
+			cap->shape_running = "--javascript";
+			if (r->javascript && !cap->script_ran) {
+				cap->script_ran = true;
 				/* Not by value: a script may end on any object. */
 				cJSON *p = cJSON_CreateObject();
 				cJSON_AddStringToObject(p, "expression", r->javascript);
@@ -1048,10 +1061,9 @@ static void cap_check_ready(struct capture *cap)
 
 static void cap_loaded(struct capture *cap)
 {
-	if (cap->deadline_passed)
-		cap_after_wait(cap); /* no time to change the page: shoot it as it is */
-	else
-		cap_shape_next(cap);
+	/* Also when `load` never came (the shot's grace is running): an image
+	 * cached under these options must have had them applied. */
+	cap_shape_next(cap);
 }
 
 static void cap_delay(struct capture *cap)
@@ -1086,7 +1098,7 @@ static void on_deadline(void *ud)
 				 "as it stands",
 				 cap->url, secs);
 			loop_timer_start(cap->deadline, shoot_grace_ms(cap->env));
-			cap_after_wait(cap);
+			cap_loaded(cap);
 			return;
 		case ST_DELAY:
 			log_warn("%s: --delay cut short by --timeout %d s", cap->url, secs);
@@ -1099,10 +1111,7 @@ static void on_deadline(void *ud)
 			cap_fail(cap, RENDER_E_RENDER, true, "timed out after %d s changing the page (%s)",
 				 secs,
 				 cap->state == ST_SETTLE ? "waiting for it to settle after --click"
-				 : cap->shape_step > SHAPE_STYLE ? "--javascript"
-				 : cap->shape_step == SHAPE_WAIT_SELECTOR + 1 ? "--wait-for-selector"
-				 : cap->shape_step == SHAPE_WAIT_JS + 1 ? "--wait-for"
-									: "--hide, --click, --style");
+				 : cap->shape_running ? cap->shape_running : "--hide");
 			return;
 		case ST_CONSENT:
 		case ST_SCROLL:
@@ -1477,6 +1486,9 @@ static void cap_navigated(struct capture *cap, const cJSON *params)
 	cap->tiles_total = cap->tiles_done = 0;
 	cap->page_height = 0;
 	cap->region = false;
+	/* The new document is waited for and changed again; clicks made stay
+	 * made, and the script runs once. */
+	cap->shape_step = SHAPE_WAIT_SELECTOR;
 	cap->after_clean = NULL;
 	cap->res.http_status = 0;
 	cap->res.rendered_at = 0;

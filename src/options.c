@@ -428,10 +428,11 @@ static char *opt_apply(struct settings *s, const struct opt_def *d, const char *
 	bool on = val.on;
 	enum image_format fmt = val.fmt;
 	struct render *r = &s->render;
+	int level = from_config ? 1 : 2;
 
 	switch (d->id) {
-	case OPT_WIDTH: r->width = (int)n; s->width_set = true; break;
-	case OPT_HEIGHT: r->height = (int)n; s->height_set = true; break;
+	case OPT_WIDTH: r->width = (int)n; s->width_set = level; break;
+	case OPT_HEIGHT: r->height = (int)n; s->height_set = level; break;
 	case OPT_FULLPAGE: r->fullpage = on; break;
 	case OPT_THUMB_WIDTH: r->thumb_width = (int)n; break;
 	case OPT_NOCOOKIE: r->nocookie = on; break;
@@ -446,7 +447,7 @@ static char *opt_apply(struct settings *s, const struct opt_def *d, const char *
 	case OPT_DELAY: r->delay = secs; break;
 	case OPT_FORMAT: r->format = fmt; s->format_set = true; break;
 	case OPT_QUALITY: r->quality = (int)n; break;
-	case OPT_USER_AGENT: set_str(&r->user_agent, v); s->user_agent_set = true; break;
+	case OPT_USER_AGENT: set_str(&r->user_agent, v); s->user_agent_set = level; break;
 	case OPT_ACCEPT_LANGUAGE: set_str(&r->accept_language, v); break;
 	case OPT_COOKIE: {
 		struct strlist names = { 0 }, values = { 0 };
@@ -504,18 +505,19 @@ static char *opt_apply(struct settings *s, const struct opt_def *d, const char *
 	case OPT_SCALE_FACTOR:
 		/* To a thousandth: tiles of a tall page need whole pixels. */
 		r->scale = round(secs * 1000) / 1000;
-		s->scale_set = true;
+		s->scale_set = level;
 		break;
 	case OPT_RETINA:
 		if (on) {
 			r->scale = 2;
-			s->scale_set = true;
+			s->scale_set = level;
 		}
 		break;
 	case OPT_DEVICE:
 		if (v[strspn(v, " \t")] == '\0')
 			return xstrdup("--device: the name is empty");
 		set_str(&r->device, v);
+		s->device_set = level;
 		break;
 	case OPT_LIST_DEVICES: break;
 	case OPT_DARK_MODE: r->dark_mode = on; break;
@@ -545,7 +547,15 @@ static char *opt_apply(struct settings *s, const struct opt_def *d, const char *
 		}
 		break;
 	case OPT_STYLE_FILE: strlist_add(&r->style_files, v); break;
-	case OPT_JAVASCRIPT: set_str(&r->javascript, v); break;
+	case OPT_JAVASCRIPT:
+		if (r->javascript) { /* in turn, as one script */
+			char *both = xasprintf("%s;\n%s", r->javascript, v);
+			free(r->javascript);
+			r->javascript = both;
+		} else {
+			set_str(&r->javascript, v);
+		}
+		break;
 	case OPT_JS_FILE: strlist_add(&r->js_files, v); break;
 	case OPT_OUTPUT: set_str(&s->output, v); break;
 	case OPT_NAME:
@@ -784,13 +794,13 @@ static char *apply_device(struct settings *s)
 		return m;
 	}
 	set_str(&r->device, dv->name);
-	if (!s->width_set)
+	if (s->width_set < s->device_set)
 		r->width = dv->width;
-	if (!s->height_set)
+	if (s->height_set < s->device_set)
 		r->height = dv->height;
-	if (!s->scale_set)
+	if (s->scale_set < s->device_set)
 		r->scale = dv->scale;
-	if (!s->user_agent_set && dv->user_agent)
+	if (s->user_agent_set < s->device_set && dv->user_agent)
 		set_str(&r->user_agent, dv->user_agent);
 	r->mobile = dv->mobile;
 	r->touch = dv->touch;
@@ -884,6 +894,20 @@ static char *options_check(struct settings *s)
 		if (why)
 			return why;
 	}
+	/* Chrome draws at most 16384 device pixels a side in one shot (taller
+	 * pages and boxes are shot in tiles). */
+	if (lround(r->width * r->scale) > 16384 ||
+	    (r->clip && lround(r->clip_w * r->scale) > 16384))
+		return xasprintf("%s %d at --scale-factor %g is %ld device pixels wide; at most 16384",
+				 r->clip ? "--clip's width" : "--width", r->clip ? r->clip_w : r->width,
+				 r->scale, lround((r->clip ? r->clip_w : r->width) * r->scale));
+	if (lround(r->height * r->scale) > 16384)
+		return xasprintf("--height %d at --scale-factor %g is %ld device pixels tall; at most "
+				 "16384 (-F shoots taller pages in tiles)",
+				 r->height, r->scale, lround(r->height * r->scale));
+	if (r->thumb_width && r->clip && r->thumb_width >= r->clip_w)
+		return xasprintf("--thumb-width %d: a thumbnail must be narrower than --clip's width %d",
+				 r->thumb_width, r->clip_w);
 	if (r->thumb_width && r->thumb_width >= r->width)
 		return xasprintf("--thumb-width %d: a thumbnail must be narrower than --width %d",
 				 r->thumb_width, r->width);

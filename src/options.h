@@ -14,8 +14,11 @@
 struct settings {
 	struct render render; /* how each URL is rendered */
 	bool format_set;      /* --format given (else taken from -o's extension) */
-	/* given by an option, so --device's preset does not set them */
-	bool width_set, height_set, scale_set, user_agent_set;
+	/* Where -W, -H, --scale-factor, -A and --device were given: 0 not, 1
+	 * the config file, 2 the command line. A preset sets a value given
+	 * where it was given or less firmly (the command line's --device over
+	 * the config file's width). */
+	int width_set, height_set, scale_set, user_agent_set, device_set;
 	/* output */
 	char *output;
 	char *name;    /* --name template; NULL: the default */

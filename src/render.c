@@ -162,9 +162,16 @@ void render_key_text(const struct render *r, char **key, char **shown)
 		const struct render_field *f = &render_fields[i];
 		if (!(f->flags & RF_PIXELS) || !render_field_set(r, f))
 			continue;
-		char tmp[64], *alloc;
+		char tmp[64], *alloc, *quoted = NULL;
 		const char *v = render_value(r, f, tmp, &alloc);
-		buf_appendf(&k, "%s%s=%s", k.len ? " " : "", f->name, v);
+		if (f->type == RT_STRING && strpbrk(v, " =\"\\")) {
+			/* Free text that could pass for more fields: quoted. */
+			cJSON *js = cJSON_CreateString(v);
+			quoted = cJSON_PrintUnformatted(js);
+			cJSON_Delete(js);
+		}
+		buf_appendf(&k, "%s%s=%s", k.len ? " " : "", f->name, quoted ? quoted : v);
+		cJSON_free(quoted);
 		/* Secrets, and a long style or script, shown as their digest. */
 		if ((f->flags & RF_SECRET) || strlen(v) > RENDER_SHOWN_MAX || strpbrk(v, "\n\r")) {
 			char h[65];

@@ -4,6 +4,7 @@
 
 #include <cjson/cJSON.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "util.h"
 
@@ -62,14 +63,12 @@ char *shape_wait_selector_expression(const char *selector, int ms, int secs)
 }
 
 /* The expression is part of the source (not eval'd: a page's CSP may
- * forbid eval), in a function of its own. */
-static const char wait_head_js[] =
-	"(async (text, ms, secs) => {" NEXT_FRAME_JS
-	"  const t0 = performance.now();"
-	"  const cond = () => (";
+ * forbid eval), in a function of its own outside the poller, so that none
+ * of the poller's names hides one of the page's. */
+static const char wait_head_js[] = "((cond) => (async (text, ms, secs) => {" NEXT_FRAME_JS
+				   "  const t0 = performance.now();"
+				   "  for (;;) {";
 static const char wait_tail_js[] =
-	"\n);"
-	"  for (;;) {"
 	"    let v;"
 	"    try { v = await cond(); } catch (e) {"
 	"      return { error: \"--wait-for '\" + text + \"': \" +"
@@ -79,14 +78,19 @@ static const char wait_tail_js[] =
 	"      return { error: \"--wait-for '\" + text + \"': not true within --timeout \" + secs + ' s' };"
 	"    await frame();"
 	"  }"
-	"})";
+	"}))";
 
 char *shape_wait_expression(const char *js, int ms, int secs)
 {
 	/* The expression as its message shows it: cut short. */
 	char *shown = str_quote(js, 80);
 	char *q = json_string(shown);
-	char *e = xasprintf("%s%s%s(%s, %d, %d)", wait_head_js, js, wait_tail_js, q, ms, secs);
+	/* A statement's final ';' (and blanks) would not parse in (...). */
+	size_t n = strlen(js);
+	while (n && strchr(" \t\r\n;", js[n - 1]))
+		n--;
+	char *e = xasprintf("%s%s(() => (%.*s\n))(%s, %d, %d)", wait_head_js, wait_tail_js, (int)n,
+			    js, q, ms, secs);
 	free(q);
 	free(shown);
 	return e;
@@ -105,17 +109,21 @@ static const char hide_js[] =
 	"  };"
 	"  const e = bad(hide, 'hide') || bad(remove, 'remove');"
 	"  if (e) return e;"
-	"  const css = hide.map(s => s + '{visibility:hidden!important}')"
-	"    .concat(remove.map(s => s + '{display:none!important}'));"
-	"  try {" /* a constructed sheet: the page's CSP does not refuse it */
-	"    const sheet = new CSSStyleSheet();"
-	"    sheet.replaceSync(css.join('\\n'));"
-	"    document.adoptedStyleSheets = [...document.adoptedStyleSheets, sheet];"
-	"  } catch (e) {"
-	"    const st = document.createElement('style');"
-	"    st.textContent = css.join('\\n');"
-	"    (document.head || document.documentElement).appendChild(st);"
-	"  }"
+	/* A constructed sheet (a page's CSP does not refuse it), one rule a
+	 * selector: a selector that parses alone but not as a rule (an open
+	 * comment) is named, and cannot swallow the rules after it. */
+	"  const sheet = new CSSStyleSheet();"
+	"  const add = (list, opt, decl) => {"
+	"    for (const s of list) {"
+	"      try { sheet.insertRule(s + '{' + decl + '}', sheet.cssRules.length); } catch (x) {"
+	"        return { error: '--' + opt + \" '\" + s + \"': not a valid CSS selector\" }; }"
+	"    }"
+	"    return null;"
+	"  };"
+	"  const f = add(hide, 'hide', 'visibility:hidden!important') ||"
+	"    add(remove, 'remove', 'display:none!important');"
+	"  if (f) return f;"
+	"  document.adoptedStyleSheets = [...document.adoptedStyleSheets, sheet];"
 	"  return true;"
 	"})";
 

@@ -82,6 +82,16 @@ expect_rc 0
 check "--list-devices lists iphone-15 at 1179x2556" grep -q '^iphone-15 .*393x852 .*3 .*phone .*1179x2556$' "$T/list"
 check "--list-devices lists a laptop" grep -q '^laptop ' "$T/list"
 spy_browser
+# Chrome draws at most 16384 device pixels a side in one shot.
+sp --browser "$SPY" -W 5000 --scale-factor 4 -o "$T/x.png" "$U"
+expect_rc 2
+expect_err "--width 5000 at --scale-factor 4 is 20000 device pixels wide; at most 16384"
+sp --browser "$SPY" -H 5000 --scale-factor 4 -o "$T/x.png" "$U"
+expect_rc 2
+expect_err "--height 5000 at --scale-factor 4 is 20000 device pixels tall"
+sp --browser "$SPY" --clip 0,0,300,300 -T 400 -o "$T/x.png" "$U"
+expect_rc 2
+expect_err "narrower than --clip's width 300"
 sp --browser "$SPY" --device nokia-3310 -o "$T/x.png" "$U"
 expect_rc 2
 expect_err "--device: 'nokia-3310' is not a device savepage knows (savepage --list-devices)"
@@ -109,6 +119,13 @@ RC=$?
 expect_rc 0
 expect_probe "$T/conf.png" "png 1082 2402"
 expect_pixel "$T/conf.png" 500 400 "0 0 255" 0
+# The command line's --device over the config file's width and scale; the
+# command line's -W over the device.
+printf 'width = 1440\nscale_factor = 1\n' >"$T/config/savepage/config"
+env -u SAVEPAGE_NO_CONFIG "$SAVEPAGE" --no-cache -f png --device iphone-15 -o "$T/conf3.png" "$U" 2>"$T/err"
+expect_probe "$T/conf3.png" "png 1179 2556"
+env -u SAVEPAGE_NO_CONFIG "$SAVEPAGE" --no-cache -f png --device iphone-15 -W 400 -o "$T/conf4.png" "$U" 2>"$T/err"
+expect_probe "$T/conf4.png" "png 1200 2556"
 printf 'retina = true\n' >"$T/config/savepage/config"
 env -u SAVEPAGE_NO_CONFIG "$SAVEPAGE" --no-cache -f png -W 300 -H 200 -o "$T/conf2.png" "$U" 2>"$T/err"
 expect_probe "$T/conf2.png" "png 600 400"

@@ -41,6 +41,12 @@ shot click2.png --click '#open' --click '#second' "$U"
 expect_pixel "$T/click2.png" 500 600 "0 0 255" 0
 # Without --click, no panel.
 expect_pixel "$T/plain.png" 500 600 "255 255 255" 0
+# A click that takes the page to another document: the new one is changed
+# too (--hide holds there), the click is not made again.
+shot next.png --click '#next' --hide '#ad' "$U"
+expect_rc 0
+expect_pixel "$T/next.png" 500 50 "255 255 255" 0
+expect_pixel "$T/next.png" 500 150 "0 0 255" 0
 
 # --style, and --style-file after it (later rules win); --javascript.
 printf '#after { background: #ff00ff !important }\n' >"$T/style.css"
@@ -51,6 +57,11 @@ expect_pixel "$T/style.png" 500 250 "255 0 255" 0
 shot js.png --javascript 'document.getElementById("box").style.background = "rgb(0, 128, 0)"' "$U"
 expect_rc 0
 expect_pixel "$T/js.png" 500 350 "0 128 0" 0
+# Given twice: both run, in turn.
+shot js2.png --javascript 'document.getElementById("box").style.background = "rgb(0, 128, 0)"' \
+	--javascript 'document.getElementById("ad").style.background = "rgb(0, 0, 0)"' "$U"
+expect_pixel "$T/js2.png" 500 350 "0 128 0" 0
+expect_pixel "$T/js2.png" 500 50 "0 0 0" 0
 # A promise is awaited: the colour set 800 ms later is in the shot.
 shot late.png --javascript 'new Promise(r => setTimeout(() => { document.body.style.background = "rgb(0, 255, 255)"; r(); }, 800))' \
 	--hide '#ad' "$U"
@@ -80,6 +91,11 @@ check "no file when the click has no element" test ! -e "$T/err.png"
 shot err.png --hide 'div[' "$U"
 expect_rc 1
 expect_err "490 --hide 'div\[': not a valid CSS selector"
+# A selector that parses alone but not as a rule (an open comment) is
+# named, and cannot swallow the rules after it.
+shot err.png --hide '#ad /*' --remove '#gone' "$U"
+expect_rc 1
+expect_err "490 --hide '#ad /\*': not a valid CSS selector"
 sp --no-cache -W 1000 -H 700 -f png --click '#open' -o "$T/two" "$U" "$BASE/quad.html"
 expect_rc 1
 expect_err "quad.html: 490 --click '#open': no element matches"

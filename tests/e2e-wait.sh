@@ -27,6 +27,13 @@ expect_pixel "$T/sel.png" 300 50 "0 255 0" 0
 shot js.png --wait-for 'window.ready === true' "$U"
 expect_rc 0
 expect_pixel "$T/js.png" 300 150 "0 0 255" 0
+# A statement's final ';' is allowed; the expression sees the page's own
+# names (none of the poller's, such as "text").
+shot semi.png --wait-for 'window.ready === true; ' "$U"
+expect_rc 0
+expect_pixel "$T/semi.png" 300 150 "0 0 255" 0
+shot scope.png --timeout 5 --wait-for 'typeof text === "undefined" && typeof ms === "undefined"' "$U"
+expect_rc 0
 # A promise is awaited; -d comes after the waits.
 shot promise.png --wait-for 'new Promise(r => setTimeout(() => r(window.ready), 1300))' -d 0.4 "$U"
 expect_rc 0
@@ -66,9 +73,11 @@ expect_err "490 --wait-until networkidle: not reached within --timeout 3 s"
 check "no file when the network never rests" test ! -e "$T/never.png"
 # The default waits for `load` and shoots a page that never gets there as it
 # stands; --wait-until load asked for it and fails.
-shot stands.png --timeout 2 "$U?slowimg=1"
+shot stands.png --timeout 2 --hide '#ready' "$U?slowimg=1"
 expect_rc 0
 expect_err "did not finish loading within 2 s"
+# The page is still changed as asked before it is shot (and cached) so.
+expect_pixel "$T/stands.png" 300 150 "255 255 255" 0
 shot never.png --timeout 2 --wait-until load "$U?slowimg=1"
 expect_rc 1
 expect_err "490 --wait-until load: not reached within --timeout 2 s"

@@ -85,7 +85,7 @@ int main(void)
 	r.delay = 1.5;
 	render_key_text(&r, &key, &shown);
 	CHECK_STR(key, "width=1440 height=900 fullpage=true thumb_width=400 delay=1.5 format=png "
-		       "user_agent=UA/1 cookie=sid=s3cret");
+		       "user_agent=UA/1 cookie=\"sid=s3cret\"");
 	CHECK(strstr(shown, "cookie=sha256:") && !strstr(shown, "s3cret"));
 	free(key);
 	free(shown);
@@ -126,6 +126,21 @@ int main(void)
 	CHECK(strstr(shown, "javascript=sha256:") && !strstr(shown, "dataset"));
 	free(key);
 	free(shown);
+	/* Free text that could pass for another field is quoted in the key:
+	 * "a timezone=UTC" as a selector is not a selector and a time zone. */
+	struct render q1, q2;
+	render_init(&q1);
+	render_init(&q2);
+	q1.wait_for_selector = xstrdup(".a timezone=UTC");
+	q2.wait_for_selector = xstrdup(".a");
+	q2.timezone = xstrdup("UTC");
+	char *k1, *s1, *k2, *s2;
+	render_key_text(&q1, &k1, &s1);
+	render_key_text(&q2, &k2, &s2);
+	CHECK(strcmp(k1, k2) != 0);
+	free(k1), free(s1), free(k2), free(s2);
+	render_free(&q1);
+	render_free(&q2);
 	char *local = render_local_only(&r);
 	CHECK_STR(local, "hide, click, javascript");
 	free(local);
