@@ -31,17 +31,22 @@ def E(method, params, sid="S1"):
     return json.dumps(d, separators=(",", ":"))
 
 
-# Flags of the harness's first byte.
+# Flags of the harness's first byte ...
 FULLPAGE, THUMB, PNG, COOKIE, SCRIPT, NOADS, HOSTS, WEBDRIVER = 1, 2, 4, 8, 16, 32, 64, 128
+# ... and of its second (issue 12's options).
+CLICK, HIDE, SELECTOR, CLIP, SCALE, ALPHA, WAITS, JS = 1, 2, 4, 8, 16, 32, 64, 128
 
 
-def setup(flags):
+def setup(flags, shape=0):
     """The set-up burst: Page.enable, lifecycle, Inspector.enable, [Fetch.enable],
-    metrics, user agent, [locale], [cookies], fonts, [webdriver script]."""
+    [Network.enable], metrics, fonts, [webdriver script], [background], user
+    agent, [locale], [cookies]."""
     n = 6
     n += 1 if flags & (NOADS | HOSTS) else 0
     n += 2 if flags & COOKIE else 0
     n += 1 if flags & WEBDRIVER else 0
+    n += 1 if shape & CLICK else 0
+    n += 1 if shape & ALPHA else 0
     return [R({})] * n
 
 
@@ -61,9 +66,9 @@ def metrics(h):
     return [R({"cssContentSize": {"x": 0, "y": 0, "width": 64, "height": h}})]
 
 
-def seed(name, flags, lines):
+def seed(name, flags, lines, shape=0):
     with open(f"{out}/{name}", "wb") as f:
-        f.write(bytes([flags]) + "\n".join(lines).encode())
+        f.write(bytes([flags, shape]) + "\n".join(lines).encode())
 
 
 jpeg, png = image(64, 48, "3366cc", "jpeg"), image(64, 48, "3366cc", "png")
@@ -104,3 +109,20 @@ seed("seed-protocol-error", 0, head[:1] + ['{"error":{"code":-32000,"message":"F
 seed("seed-crash", 0, head + setup(0) + nav + [E("Inspector.targetCrashed", {})])
 seed("seed-detached", 0, head + setup(0) + nav + [E("Target.detachedFromTarget", {"sessionId": "S1"}, None)])
 seed("seed-garbage", 0, head + ['!{"id":', '!\xff\xfe', '![1,2,3]', '!{"id":99999,"result":{}}', '!null'])
+
+# Issue 12: page changes (--hide, --style, --javascript), a --selector box
+# at 1.5x, a --clip with alpha, the waits (networkidle, a selector, an
+# expression).
+true = [R({"result": {"type": "boolean", "value": True}})]
+seed("seed-shape", 0, head + setup(0, HIDE | JS) + nav + load + true + true + done + status +
+     shot(jpeg), HIDE | JS)
+box = [R({"result": {"type": "object", "value": {"x": 2, "y": 4, "w": 32, "h": 20}}})]
+seed("seed-selector", 0, head + setup(0, SELECTOR | SCALE) + nav + load + status + box +
+     shot(image(48, 30, "aa2233", "jpeg")), SELECTOR | SCALE)
+seed("seed-clip-alpha", 0, head + setup(0, CLIP | ALPHA) + nav + load + status +
+     shot(image(40, 30, "3366cc", "png")), CLIP | ALPHA)
+idle = [E("Page.lifecycleEvent", {"frameId": "T1", "loaderId": "L1", "name": "networkIdle",
+                                  "timestamp": 2})]
+seed("seed-waits", 0, head + setup(0, WAITS) + nav + load + idle + true + true + status +
+     shot(jpeg), WAITS)
+seed("seed-click", 0, head + setup(0, CLICK) + nav + load + true, CLICK)

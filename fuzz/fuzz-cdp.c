@@ -92,10 +92,10 @@ FUZZ_ENTRY(cdp)
 		atexit(free_shared); /* before the leak check at exit */
 	}
 	FUZZ_CHECK(cdp_loop);
-	if (size < 1)
+	if (size < 2)
 		return 0;
-	uint8_t flags = data[0];
-	data++, size--;
+	uint8_t flags = data[0], shape = data[1];
+	data += 2, size -= 2;
 
 	struct render r;
 	render_init(&r);
@@ -107,6 +107,34 @@ FUZZ_ENTRY(cdp)
 	if (flags & 8) {
 		r.cookie = xstrdup("a=1; b=2");
 		r.accept_language = xstrdup("de-CH, de;q=0.9 ,fr");
+	}
+	/* The second byte: issue 12's waits, page changes and regions. */
+	if (shape & 1)
+		strlist_add(&r.click, "#more");
+	if (shape & 2) {
+		strlist_add(&r.hide, ".ad");
+		strlist_add(&r.remove, "#gone");
+	}
+	if ((shape & 4) && !r.fullpage)
+		strlist_add(&r.selector, "#box");
+	if ((shape & 8) && !r.fullpage && !r.selector.n) {
+		r.clip = xstrdup("4,8,40,30");
+		r.clip_x = 4, r.clip_y = 8, r.clip_w = 40, r.clip_h = 30;
+	}
+	if (shape & 16)
+		r.scale = 1.5;
+	if (shape & 32) {
+		r.omit_background = true;
+		r.format = IMAGE_PNG;
+	}
+	if (shape & 64) {
+		r.wait_until = xstrdup("networkidle");
+		r.wait_for_selector = xstrdup("#late");
+		r.wait_for = xstrdup("window.ready");
+	}
+	if (shape & 128) {
+		r.style = xstrdup("body { color: red }");
+		r.javascript = xstrdup("await 1");
 	}
 	struct strlist hosts = { 0 };
 	strlist_add(&hosts, "consent.example");
@@ -168,7 +196,9 @@ FUZZ_ENTRY(cdp)
 		FUZZ_CHECK(image_dimensions(res->image.data, res->image.len, &w, &hh) == 0);
 		FUZZ_CHECK(w == res->width && hh == res->height);
 		if (r.thumb_width)
-			FUZZ_CHECK(w <= r.thumb_width);
+			FUZZ_CHECK(w <= render_image_width(&r));
+		/* Never wider than the window or the region asked for. */
+		FUZZ_CHECK(w <= render_px(&r, r.clip_w ? r.clip_w : r.width) + 1);
 	} else {
 		FUZZ_CHECK(res->message && *res->message);
 		fuzz_check_text(res->message, RESULT_MESSAGE_MAX + 64);
