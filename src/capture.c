@@ -653,17 +653,36 @@ static void on_page_names(void *ud, const cJSON *result, const char *error)
 }
 
 /* --noads: hides the ad containers and the elements whose requests were
- * refused, then goes on with next; without it, goes on at once. */
-static void cap_clean_then(struct capture *cap, void (*next)(struct capture *))
+ * refused, then goes on with after_clean; without it, goes on at once. */
+static void cap_clean_noads(struct capture *cap)
 {
-	if (cap->r->disable_animations)
-		cap_evaluate(cap, shape_freeze_expression, false, 0, NULL);
 	if (!cap->env->blocklist) {
+		void (*next)(struct capture *) = cap->after_clean;
+		cap->after_clean = NULL;
 		next(cap);
 		return;
 	}
-	cap->after_clean = next;
 	cap_evaluate(cap, names_js, false, 0, on_page_names);
+}
+
+static void on_frozen(void *ud, const cJSON *result, const char *error)
+{
+	struct capture *cap = ud;
+	(void)result;
+	if (error)
+		log_debug("%s: --disable-animations: %s", cap->url, error);
+	cap_clean_noads(cap);
+}
+
+/* Just before the shot: --disable-animations (awaited: a video's seek to
+ * its first frame takes a moment), then --noads's hiding; then next. */
+static void cap_clean_then(struct capture *cap, void (*next)(struct capture *))
+{
+	cap->after_clean = next;
+	if (cap->r->disable_animations)
+		cap_evaluate(cap, shape_freeze_expression, true, 0, on_frozen);
+	else
+		cap_clean_noads(cap);
 }
 
 static void cap_measure(struct capture *cap)

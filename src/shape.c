@@ -194,7 +194,7 @@ const char shape_opened_expression[] =
 	"})()";
 
 const char shape_freeze_expression[] =
-	"(() => {"
+	"(async () => {"
 	"  try {"
 	"    const sheet = new CSSStyleSheet();"
 	"    sheet.replaceSync('*, *::before, *::after { transition: none !important;"
@@ -206,9 +206,20 @@ const char shape_freeze_expression[] =
 	"    try { a.finish(); } catch (e) {" /* an endless one: at its start */
 	"      try { a.pause(); a.currentTime = 0; } catch (e2) {} }"
 	"  }"
+	"  const seeks = [];"
 	"  for (const v of document.querySelectorAll('video')) {"
-	"    try { v.pause(); v.currentTime = 0; } catch (e) {}"
+	"    try {"
+	"      v.pause();"
+	"      if (v.currentTime !== 0) {"
+	"        seeks.push(new Promise(r => { v.addEventListener('seeked', r, { once: true });"
+	"          setTimeout(r, 500); }));"
+	"        v.currentTime = 0;"
+	"      }"
+	"    } catch (e) {}"
 	"  }"
+	"  await Promise.all(seeks);"
+	"  await new Promise(r => { requestAnimationFrame(() => requestAnimationFrame(r));"
+	"    setTimeout(r, 100); });"
 	"  return true;"
 	"})()";
 

@@ -40,7 +40,8 @@ extern const char shape_opened_expression[];
 /* --disable-animations, just before the shot: CSS animations and
  * transitions finished (and none started after it), the page's scripted
  * animations finished (an endless one at its start), videos paused at
- * their first frame, the text caret hidden. */
+ * their first frame (its value, a promise, settles once they are there),
+ * the text caret hidden. */
 extern const char shape_freeze_expression[];
 
 /* --selector: the box around every element every selector matches, with

@@ -1,5 +1,6 @@
 #!/bin/sh
-# Emulating the reader: --dark-mode, --reduced-motion, --disable-animations,
+# Emulating the reader: --dark-mode, --reduced-motion, --disable-animations
+# (a video too),
 # --timezone, --bypass-csp; --full-page as -F's other name. Pixels of
 # tests/pages/reader.html (1000x700, rows of 100 px: colour scheme, motion,
 # a 60 s animation, a 60 s transition, the page's own time zone) and of
@@ -33,6 +34,17 @@ shot still.png --disable-animations "$U"
 expect_rc 0
 expect_pixel "$T/still.png" 500 250 "0 255 0" 0
 expect_pixel "$T/still.png" 500 350 "0 255 0" 0
+
+# A video: playing, it is past its red first part (green); with
+# --disable-animations it is paused at its first frame (red). The page
+# records the clip itself (tests/pages/video.html), so no file is needed.
+sp --no-cache -W 400 -H 300 -f png --timeout 15 --wait-for 'window.late' -o "$T/video.png" "$BASE/video.html"
+expect_rc 0
+expect_pixel "$T/video.png" 100 100 "0 255 0" 40
+sp --no-cache -W 400 -H 300 -f png --timeout 15 --wait-for 'window.late' --disable-animations \
+	-o "$T/video-still.png" "$BASE/video.html"
+expect_rc 0
+expect_pixel "$T/video-still.png" 100 100 "255 0 0" 40
 
 # The page's own clock: Tokyo (UTC+9, green), UTC (blue).
 shot tokyo.png --timezone Asia/Tokyo "$U"
