@@ -311,6 +311,14 @@ static void set_str(char **dst, const char *v)
 	*dst = xstrdup(v);
 }
 
+/* v after what *dst holds, sep between them (repeated --style, files). */
+static void append_str(char **dst, const char *sep, const char *v)
+{
+	char *all = *dst ? xasprintf("%s%s%s", *dst, sep, v) : xstrdup(v);
+	free(*dst);
+	*dst = all;
+}
+
 static int parse_bool(const char *v, bool *out)
 {
 	if (!strcasecmp(v, "true") || !strcasecmp(v, "yes") || !strcasecmp(v, "on") ||
@@ -537,25 +545,9 @@ static char *opt_apply(struct settings *s, const struct opt_def *d, const char *
 			return xasprintf("--%s: the selector is empty", d->name);
 		strlist_add(d->id == OPT_HIDE ? &r->hide : d->id == OPT_REMOVE ? &r->remove : &r->click, v);
 		break;
-	case OPT_STYLE:
-		if (r->style) {
-			char *both = xasprintf("%s\n%s", r->style, v);
-			free(r->style);
-			r->style = both;
-		} else {
-			set_str(&r->style, v);
-		}
-		break;
+	case OPT_STYLE: append_str(&r->style, "\n", v); break;
 	case OPT_STYLE_FILE: strlist_add(&r->style_files, v); break;
-	case OPT_JAVASCRIPT:
-		if (r->javascript) { /* in turn, as one script */
-			char *both = xasprintf("%s;\n%s", r->javascript, v);
-			free(r->javascript);
-			r->javascript = both;
-		} else {
-			set_str(&r->javascript, v);
-		}
-		break;
+	case OPT_JAVASCRIPT: append_str(&r->javascript, ";\n", v); break; /* in turn */
 	case OPT_JS_FILE: strlist_add(&r->js_files, v); break;
 	case OPT_OUTPUT: set_str(&s->output, v); break;
 	case OPT_NAME:
@@ -824,12 +816,8 @@ static char *read_page_file(const char *opt, const char *path, char **dst)
 	else if (memchr(b.data ? (const void *)b.data : "", '\0', b.len) ||
 		 !utf8_valid(b.data ? (const char *)b.data : "", b.len))
 		why = xasprintf("--%s: %s: not UTF-8 text", opt, q);
-	if (!why) {
-		char *all = *dst ? xasprintf("%s\n%s", *dst, b.data ? (char *)b.data : "")
-				 : xstrdup(b.data ? (char *)b.data : "");
-		free(*dst);
-		*dst = all;
-	}
+	if (!why)
+		append_str(dst, "\n", b.data ? (char *)b.data : "");
 	free(q);
 	buf_free(&b);
 	return why;
