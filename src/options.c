@@ -311,6 +311,12 @@ static void set_str(char **dst, const char *v)
 	*dst = xstrdup(v);
 }
 
+/* Only blanks (an empty selector or expression). */
+static bool blank(const char *v)
+{
+	return v[strspn(v, " \t\r\n")] == '\0';
+}
+
 /* v after what *dst holds, sep between them (repeated --style, files). */
 static void append_str(char **dst, const char *sep, const char *v)
 {
@@ -425,6 +431,121 @@ static bool timezone_valid(const char *v)
 	       strncmp(v, "right", 5) && strcmp(v, "leap-seconds.list") && strcmp(v, "SECURITY");
 }
 
+/* What is wrong with a --cookie string, or NULL. Caller frees. */
+static char *cookie_invalid(const char *v)
+{
+	struct strlist names = { 0 }, values = { 0 };
+	const char *bad = NULL;
+	int rc = cookie_split(v, &names, &values, &bad);
+	strlist_free(&names);
+	strlist_free(&values);
+	if (rc >= 0)
+		return NULL;
+	char *q = str_quote(v, QUOTE_MAX);
+	char *m = xasprintf("--cookie: '%s': %s", q, bad);
+	free(q);
+	return m;
+}
+
+static void str_lower(char *p)
+{
+	for (; *p; p++)
+		*p = (char)tolower((unsigned char)*p);
+}
+
+/* Issue 12's options: what is shot, the waits, the emulated reader and
+ * the changes to the page (the rest of opt_apply's switch). */
+static char *apply_page_option(struct settings *s, const struct opt_def *d, const char *v,
+			       const struct opt_value *val, int level)
+{
+	struct render *r = &s->render;
+	long n = val->n;
+	double secs = val->secs;
+	bool on = val->on;
+	switch (d->id) {
+	case OPT_SELECTOR:
+		if (blank(v))
+			return xstrdup("--selector: the selector is empty");
+		strlist_add(&r->selector, v);
+		break;
+	case OPT_PADDING: r->padding = (int)n; break;
+	case OPT_CLIP: {
+		long c[4];
+		char *end;
+		int k = 0;
+		const char *q = v;
+		for (; k < 4; k++) {
+			errno = 0;
+			c[k] = strtol(q, &end, 10);
+			if (errno || end == q || (k < 3 && *end != ',') || (k == 3 && *end))
+				break;
+			q = end + 1;
+		}
+		if (k < 4 || c[0] < 0 || c[1] < 0 || c[0] > 1000000 || c[1] > 10000000 || c[2] < 1 ||
+		    c[2] > 16384 || c[3] < 1 || c[3] > IMAGE_MAX_DIM)
+			return refuse(d, v, "is not X,Y,W,H in CSS pixels (X and Y from 0, W 1 to 16384, "
+					    "H 1 to 65500)");
+		set_str(&r->clip, v);
+		r->clip_x = (int)c[0], r->clip_y = (int)c[1], r->clip_w = (int)c[2], r->clip_h = (int)c[3];
+		break;
+	}
+	case OPT_WAIT_UNTIL:
+		if (strcmp(v, "load") && strcmp(v, "domcontentloaded") && strcmp(v, "networkidle"))
+			return refuse(d, v, "is not load, domcontentloaded or networkidle");
+		set_str(&r->wait_until, v);
+		break;
+	case OPT_WAIT_FOR_SELECTOR:
+	case OPT_WAIT_FOR:
+		if (blank(v))
+			return xasprintf("--%s: the %s is empty", d->name,
+					 d->id == OPT_WAIT_FOR ? "expression" : "selector");
+		set_str(d->id == OPT_WAIT_FOR ? &r->wait_for : &r->wait_for_selector, v);
+		break;
+	case OPT_SCALE_FACTOR:
+		/* To a thousandth: tiles of a tall page need whole pixels. */
+		r->scale = round(secs * 1000) / 1000;
+		s->scale_set = level;
+		break;
+	case OPT_RETINA:
+		if (on) {
+			r->scale = 2;
+			s->scale_set = level;
+		}
+		break;
+	case OPT_DEVICE:
+		if (blank(v))
+			return xstrdup("--device: the name is empty");
+		set_str(&r->device, v);
+		s->device_set = level;
+		break;
+	case OPT_LIST_DEVICES: break;
+	case OPT_DARK_MODE: r->dark_mode = on; break;
+	case OPT_REDUCED_MOTION: r->reduced_motion = on; break;
+	case OPT_DISABLE_ANIMATIONS: r->disable_animations = on; break;
+	case OPT_TIMEZONE:
+		if (!timezone_valid(v))
+			return refuse(d, v, "is not a time zone (an IANA name such as Europe/Berlin)");
+		set_str(&r->timezone, v);
+		break;
+	case OPT_BYPASS_CSP: r->bypass_csp = on; break;
+	case OPT_OMIT_BACKGROUND: r->omit_background = on; break;
+	case OPT_HIDE:
+	case OPT_REMOVE:
+	case OPT_CLICK:
+		if (blank(v))
+			return xasprintf("--%s: the selector is empty", d->name);
+		strlist_add(d->id == OPT_HIDE ? &r->hide : d->id == OPT_REMOVE ? &r->remove : &r->click, v);
+		break;
+	case OPT_STYLE: append_str(&r->style, "\n", v); break;
+	case OPT_STYLE_FILE: strlist_add(&r->style_files, v); break;
+	case OPT_JAVASCRIPT: append_str(&r->javascript, ";\n", v); break; /* in turn */
+	case OPT_JS_FILE: strlist_add(&r->js_files, v); break;
+	default:
+		break;
+	}
+	return NULL;
+}
+
 static char *opt_apply(struct settings *s, const struct opt_def *d, const char *v, bool from_config)
 {
 	struct opt_value val;
@@ -457,98 +578,35 @@ static char *opt_apply(struct settings *s, const struct opt_def *d, const char *
 	case OPT_QUALITY: r->quality = (int)n; break;
 	case OPT_USER_AGENT: set_str(&r->user_agent, v); s->user_agent_set = level; break;
 	case OPT_ACCEPT_LANGUAGE: set_str(&r->accept_language, v); break;
-	case OPT_COOKIE: {
-		struct strlist names = { 0 }, values = { 0 };
-		const char *bad = NULL;
-		int rc = cookie_split(v, &names, &values, &bad);
-		strlist_free(&names);
-		strlist_free(&values);
-		if (rc < 0) {
-			char *q = str_quote(v, QUOTE_MAX);
-			char *m = xasprintf("--cookie: '%s': %s", q, bad);
-			free(q);
-			return m;
-		}
+	case OPT_COOKIE:
+		if ((why = cookie_invalid(v)))
+			return why;
 		set_str(&r->cookie, v);
 		break;
-	}
 	case OPT_SELECTOR:
-		if (v[strspn(v, " \t\r\n")] == '\0')
-			return xstrdup("--selector: the selector is empty");
-		strlist_add(&r->selector, v);
-		break;
-	case OPT_PADDING: r->padding = (int)n; break;
-	case OPT_CLIP: {
-		long c[4];
-		char *end;
-		int k = 0;
-		const char *q = v;
-		for (; k < 4; k++) {
-			errno = 0;
-			c[k] = strtol(q, &end, 10);
-			if (errno || end == q || (k < 3 && *end != ',') || (k == 3 && *end))
-				break;
-			q = end + 1;
-		}
-		if (k < 4 || c[0] < 0 || c[1] < 0 || c[0] > 1000000 || c[1] > 10000000 || c[2] < 1 ||
-		    c[2] > 16384 || c[3] < 1 || c[3] > IMAGE_MAX_DIM)
-			return refuse(d, v, "is not X,Y,W,H in CSS pixels (X and Y from 0, W 1 to 16384, "
-					    "H 1 to 65500)");
-		set_str(&r->clip, v);
-		r->clip_x = (int)c[0], r->clip_y = (int)c[1], r->clip_w = (int)c[2], r->clip_h = (int)c[3];
-		break;
-	}
+	case OPT_PADDING:
+	case OPT_CLIP:
 	case OPT_WAIT_UNTIL:
-		if (strcmp(v, "load") && strcmp(v, "domcontentloaded") && strcmp(v, "networkidle"))
-			return refuse(d, v, "is not load, domcontentloaded or networkidle");
-		set_str(&r->wait_until, v);
-		break;
 	case OPT_WAIT_FOR_SELECTOR:
 	case OPT_WAIT_FOR:
-		if (v[strspn(v, " \t\r\n")] == '\0')
-			return xasprintf("--%s: the %s is empty", d->name,
-					 d->id == OPT_WAIT_FOR ? "expression" : "selector");
-		set_str(d->id == OPT_WAIT_FOR ? &r->wait_for : &r->wait_for_selector, v);
-		break;
 	case OPT_SCALE_FACTOR:
-		/* To a thousandth: tiles of a tall page need whole pixels. */
-		r->scale = round(secs * 1000) / 1000;
-		s->scale_set = level;
-		break;
 	case OPT_RETINA:
-		if (on) {
-			r->scale = 2;
-			s->scale_set = level;
-		}
-		break;
 	case OPT_DEVICE:
-		if (v[strspn(v, " \t")] == '\0')
-			return xstrdup("--device: the name is empty");
-		set_str(&r->device, v);
-		s->device_set = level;
-		break;
-	case OPT_LIST_DEVICES: break;
-	case OPT_DARK_MODE: r->dark_mode = on; break;
-	case OPT_REDUCED_MOTION: r->reduced_motion = on; break;
-	case OPT_DISABLE_ANIMATIONS: r->disable_animations = on; break;
+	case OPT_LIST_DEVICES:
+	case OPT_DARK_MODE:
+	case OPT_REDUCED_MOTION:
+	case OPT_DISABLE_ANIMATIONS:
 	case OPT_TIMEZONE:
-		if (!timezone_valid(v))
-			return refuse(d, v, "is not a time zone (an IANA name such as Europe/Berlin)");
-		set_str(&r->timezone, v);
-		break;
-	case OPT_BYPASS_CSP: r->bypass_csp = on; break;
-	case OPT_OMIT_BACKGROUND: r->omit_background = on; break;
+	case OPT_BYPASS_CSP:
+	case OPT_OMIT_BACKGROUND:
 	case OPT_HIDE:
 	case OPT_REMOVE:
 	case OPT_CLICK:
-		if (v[strspn(v, " \t\r\n")] == '\0')
-			return xasprintf("--%s: the selector is empty", d->name);
-		strlist_add(d->id == OPT_HIDE ? &r->hide : d->id == OPT_REMOVE ? &r->remove : &r->click, v);
-		break;
-	case OPT_STYLE: append_str(&r->style, "\n", v); break;
-	case OPT_STYLE_FILE: strlist_add(&r->style_files, v); break;
-	case OPT_JAVASCRIPT: append_str(&r->javascript, ";\n", v); break; /* in turn */
-	case OPT_JS_FILE: strlist_add(&r->js_files, v); break;
+	case OPT_STYLE:
+	case OPT_STYLE_FILE:
+	case OPT_JAVASCRIPT:
+	case OPT_JS_FILE:
+		return apply_page_option(s, d, v, &val, level);
 	case OPT_OUTPUT: set_str(&s->output, v); break;
 	case OPT_NAME:
 		if (!*v)
@@ -587,24 +645,18 @@ static char *opt_apply(struct settings *s, const struct opt_def *d, const char *
 		if (strlen(v) != 32 || strspn(v, "0123456789abcdefABCDEF") != 32)
 			return xstrdup("--hash: not 32 hexadecimal digits (an md5)");
 		set_str(&s->hash, v);
-		for (char *h = s->hash; *h; h++)
-			*h = (char)tolower((unsigned char)*h);
+		str_lower(s->hash);
 		break;
 	case OPT_API_GET: s->api_get = on; break;
 	case OPT_API_INSECURE: s->api_insecure = on; break;
 	case OPT_MAXAGE: r->maxage = n; break;
-	case OPT_VERBOSE:
-		if (v)
-			s->verbose = on ? 1 : 0;
-		else
-			s->verbose++;
-		if (s->verbose)
-			s->quiet = false;
+	case OPT_VERBOSE: /* -v counts; "verbose = yes" in the config sets one */
+		s->verbose = v ? on : s->verbose + 1;
+		s->quiet = s->quiet && !s->verbose;
 		break;
 	case OPT_QUIET:
 		s->quiet = on;
-		if (on)
-			s->verbose = 0;
+		s->verbose = on ? 0 : s->verbose;
 		break;
 	case OPT_VERSION:
 	case OPT_HELP:
