@@ -114,20 +114,19 @@ sp --no-cache -f png --scale_factor 2 -W 400 -H 300 -o "$T/api.png" "$U"
 expect_probe "$T/api.png" "png 800 600"
 mkdir -p "$T/config/savepage"
 printf 'device = pixel-8\n' >"$T/config/savepage/config"
-env -u SAVEPAGE_NO_CONFIG "$SAVEPAGE" --no-cache -f png -o "$T/conf.png" "$U" 2>"$T/err"
-RC=$?
+sp_config --no-cache -f png -o "$T/conf.png" "$U"
 expect_rc 0
 expect_probe "$T/conf.png" "png 1082 2402"
 expect_pixel "$T/conf.png" 500 400 "0 0 255" 0
 # The command line's --device over the config file's width and scale; the
 # command line's -W over the device.
 printf 'width = 1440\nscale_factor = 1\n' >"$T/config/savepage/config"
-env -u SAVEPAGE_NO_CONFIG "$SAVEPAGE" --no-cache -f png --device iphone-15 -o "$T/conf3.png" "$U" 2>"$T/err"
+sp_config --no-cache -f png --device iphone-15 -o "$T/conf3.png" "$U"
 expect_probe "$T/conf3.png" "png 1179 2556"
-env -u SAVEPAGE_NO_CONFIG "$SAVEPAGE" --no-cache -f png --device iphone-15 -W 400 -o "$T/conf4.png" "$U" 2>"$T/err"
+sp_config --no-cache -f png --device iphone-15 -W 400 -o "$T/conf4.png" "$U"
 expect_probe "$T/conf4.png" "png 1200 2556"
 printf 'retina = true\n' >"$T/config/savepage/config"
-env -u SAVEPAGE_NO_CONFIG "$SAVEPAGE" --no-cache -f png -W 300 -H 200 -o "$T/conf2.png" "$U" 2>"$T/err"
+sp_config --no-cache -f png -W 300 -H 200 -o "$T/conf2.png" "$U"
 expect_probe "$T/conf2.png" "png 600 400"
 rm "$T/config/savepage/config"
 sp -W 400 -H 300 -f png --report "$T/k1.jsonl" -o "$T/k1.png" "$U"

@@ -79,19 +79,16 @@ expect_pixel "$T/api.png" 500 450 "0 255 0" 0
 mkdir -p "$T/config/savepage"
 printf 'dark_mode = true\nreduced-motion = yes\ndisable_animations = 1\ntimezone = Asia/Tokyo\nbypass_csp = on\nfull_page = true\n' \
 	>"$T/config/savepage/config"
-env -u SAVEPAGE_NO_CONFIG "$SAVEPAGE" --no-cache -W 1000 -H 700 -f png -o "$T/conf.png" "$U" 2>"$T/err"
-RC=$?
+sp_config --no-cache -W 1000 -H 700 -f png -o "$T/conf.png" "$U"
 expect_rc 0
 expect_pixel "$T/conf.png" 500 50 "0 0 0" 0
 expect_pixel "$T/conf.png" 500 150 "0 0 255" 0
 expect_pixel "$T/conf.png" 500 250 "0 255 0" 0
 expect_pixel "$T/conf.png" 500 450 "0 255 0" 0
-env -u SAVEPAGE_NO_CONFIG "$SAVEPAGE" --no-cache -W 1000 -H 700 -f png -o "$T/conf-csp.png" \
-	"$BASE/csp.html" 2>"$T/err"
+sp_config --no-cache -W 1000 -H 700 -f png -o "$T/conf-csp.png" "$BASE/csp.html"
 expect_pixel "$T/conf-csp.png" 500 400 "0 255 0" 0
 printf 'timezone = Nowhere/Else\n' >"$T/config/savepage/config"
-env -u SAVEPAGE_NO_CONFIG "$SAVEPAGE" -o "$T/x.png" "$U" 2>"$T/err"
-RC=$?
+sp_config -o "$T/x.png" "$U"
 expect_rc 2
 expect_err "line 1: --timezone: 'Nowhere/Else' is not a time zone"
 rm "$T/config/savepage/config"

@@ -96,12 +96,11 @@ check "no browser for usage errors ($(launches))" test "$(launches)" = 0
 # The config file; the cache tells boxes apart.
 mkdir -p "$T/config/savepage"
 printf 'selector = #a\npadding = 10\n' >"$T/config/savepage/config"
-env -u SAVEPAGE_NO_CONFIG "$SAVEPAGE" --no-cache -W 800 -H 600 -f png -o "$T/conf.png" "$U" 2>"$T/err"
-RC=$?
+sp_config --no-cache -W 800 -H 600 -f png -o "$T/conf.png" "$U"
 expect_rc 0
 expect_probe "$T/conf.png" "png 220 120"
 printf 'clip = 100,150,200,100\n' >"$T/config/savepage/config"
-env -u SAVEPAGE_NO_CONFIG "$SAVEPAGE" --no-cache -W 800 -H 600 -f png -o "$T/conf2.png" "$U" 2>"$T/err"
+sp_config --no-cache -W 800 -H 600 -f png -o "$T/conf2.png" "$U"
 expect_probe "$T/conf2.png" "png 200 100"
 rm "$T/config/savepage/config"
 sp -W 800 -H 600 -f png --selector '#a' --report "$T/k1.jsonl" -o "$T/k1.png" "$U"

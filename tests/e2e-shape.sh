@@ -125,16 +125,14 @@ expect_pixel "$T/api.png" 500 50 "0 0 0" 0
 mkdir -p "$T/config/savepage"
 printf 'hide = #ad\nremove = #gone\nclick = #open\nstyle = #box { background: #800080 !important }\njavascript = document.body.dataset.x = 1\n' \
 	>"$T/config/savepage/config"
-env -u SAVEPAGE_NO_CONFIG "$SAVEPAGE" --no-cache -W 1000 -H 700 -f png -o "$T/conf.png" "$U" 2>"$T/err"
-RC=$?
+sp_config --no-cache -W 1000 -H 700 -f png -o "$T/conf.png" "$U"
 expect_rc 0
 expect_pixel "$T/conf.png" 500 50 "255 255 255" 0
 expect_pixel "$T/conf.png" 500 150 "0 255 0" 0
 expect_pixel "$T/conf.png" 500 250 "128 0 128" 0
 expect_pixel "$T/conf.png" 500 600 "255 255 0" 0
 printf 'style_file = %s\njs_file = %s\n' "$T/style.css" "$T/script.js" >"$T/config/savepage/config"
-env -u SAVEPAGE_NO_CONFIG "$SAVEPAGE" --no-cache -W 1000 -H 700 -f png -o "$T/conf2.png" "$U" 2>"$T/err"
-RC=$?
+sp_config --no-cache -W 1000 -H 700 -f png -o "$T/conf2.png" "$U"
 expect_rc 0
 expect_pixel "$T/conf2.png" 500 250 "255 0 255" 0
 rm "$T/config/savepage/config"

@@ -42,7 +42,7 @@ expect_alpha "$T/tall.png" 300 19999 "0 0 0 0"
 # The config file, and the API spelling.
 mkdir -p "$T/config/savepage"
 printf 'omit_background = true\n' >"$T/config/savepage/config"
-env -u SAVEPAGE_NO_CONFIG "$SAVEPAGE" --no-cache -W 600 -H 500 -o "$T/conf.png" "$U" 2>"$T/err"
+sp_config --no-cache -W 600 -H 500 -o "$T/conf.png" "$U"
 expect_alpha "$T/conf.png" 10 10 "0 0 0 0"
 rm "$T/config/savepage/config"
 sp --no-cache -W 600 -H 500 --omit_background -f png -o - "$U" >"$T/stdout.png"

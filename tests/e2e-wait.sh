@@ -99,8 +99,7 @@ expect_pixel "$T/api.png" 300 250 "255 0 255" 0
 mkdir -p "$T/config/savepage"
 printf 'wait_for = window.ready\nwait-for-selector = #late\nwait_until = networkidle\n' \
 	>"$T/config/savepage/config"
-env -u SAVEPAGE_NO_CONFIG "$SAVEPAGE" --no-cache -W 600 -H 400 -f png -o "$T/conf.png" "$U" 2>"$T/err"
-RC=$?
+sp_config --no-cache -W 600 -H 400 -f png -o "$T/conf.png" "$U"
 expect_rc 0
 expect_pixel "$T/conf.png" 300 50 "0 255 0" 0
 expect_pixel "$T/conf.png" 300 150 "0 0 255" 0

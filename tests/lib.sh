@@ -90,6 +90,14 @@ sp() {
 	return 0
 }
 
+# sp_config ARGS...: sp, reading the config file ($T/config/savepage/config)
+# that the suite otherwise turns off.
+sp_config() {
+	env -u SAVEPAGE_NO_CONFIG "$SAVEPAGE" "$@" 2>"$T/err"
+	RC=$?
+	return 0
+}
+
 # probe FILE: prints "FORMAT WIDTH HEIGHT".
 probe() {
 	"$PROBE" "$1"
