@@ -20,7 +20,7 @@ _savepage() {
 
 	case $prev in
 	-f | --format)
-		COMPREPLY=($(compgen -W 'jpeg png' -- "$cur"))
+		COMPREPLY=($(compgen -W 'jpeg png webp pdf' -- "$cur"))
 		return
 		;;
 	-o | --output | -i | --input | -a | --archive | --report | --cache-dir | --blocklist | \
@@ -30,6 +30,10 @@ _savepage() {
 		;;
 	--browser)
 		COMPREPLY=($(compgen -c -- "$cur"))
+		return
+		;;
+	--pdf-paper)
+		COMPREPLY=($(compgen -W "A4 Letter Legal" -- "$cur"))
 		return
 		;;
 	--wait-until)
@@ -52,7 +56,7 @@ _savepage() {
 
 	if [[ $cur == -* ]]; then
 		local opts='--width --height --fullpage --full-page --thumb-width --nocookie --noads --blocklist --delay
-			--selector --padding --clip --wait-until --wait-for-selector --wait-for --format --quality
+			--selector --padding --clip --wait-until --wait-for-selector --wait-for --format --quality --pdf-paper --pdf-landscape
 			--user-agent --accept-language --cookie --scale-factor --retina --device --list-devices
 			--dark-mode --reduced-motion
 			--disable-animations --timezone --bypass-csp --omit-background --hide --remove --click --style --style-file

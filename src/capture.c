@@ -131,6 +131,7 @@ static const char collapse_js[] =
 #define BLOCKED_LISTED_MAX 256
 
 static void cap_shoot(struct capture *cap);
+static void cap_print(struct capture *cap);
 static void cap_measure(struct capture *cap);
 static void cap_region(struct capture *cap, int x, int y, int w, int height, bool region);
 static void cap_clean_then(struct capture *cap, void (*next)(struct capture *));
@@ -496,7 +497,7 @@ static void cap_shoot(struct capture *cap)
 		}
 	} else {
 		cJSON_AddStringToObject(p, "format", image_format_name(cap->r->format));
-		if (cap->r->format == IMAGE_JPEG)
+		if (cap->r->format != IMAGE_PNG)
 			cJSON_AddNumberToObject(p, "quality", cap->r->quality);
 		else /* Chrome's fast zlib setting: files ~25% larger, shots ~4% cheaper */
 			cJSON_AddBoolToObject(p, "optimizeForSpeed", 1);
@@ -507,6 +508,56 @@ static void cap_shoot(struct capture *cap)
 	}
 	cdp_send(cap->conn, cap->session_id, "Page.captureScreenshot", p,
 		 cap->timeout_ms + shoot_grace_ms(cap->env), on_screenshot, cap);
+}
+
+static void on_printed(void *ud, const cJSON *result, const char *error)
+{
+	struct capture *cap = ud;
+	if (error) {
+		cap_fail(cap, RENDER_E_RENDER, cdp_error_transient(error), "printing the page failed: %s",
+			 error);
+		return;
+	}
+	const char *data = json_str(result, "data");
+	struct buf pdf = { 0 };
+	int w = 0, h = 0;
+	enum image_format f;
+	if (!data || base64_decode(data, strlen(data), &pdf) < 0 ||
+	    image_sniff(pdf.data, pdf.len, &f) < 0 || f != IMAGE_PDF ||
+	    !image_complete(pdf.data, pdf.len, IMAGE_PDF) ||
+	    image_dimensions(pdf.data, pdf.len, &w, &h) < 0) {
+		buf_free(&pdf);
+		cap_fail(cap, RENDER_E_RENDER, false, "the browser sent no readable PDF");
+		return;
+	}
+	cap->res.rendered_at = time(NULL);
+	buf_free(&cap->res.image);
+	cap->res.image = pdf;
+	cap->res.width = w;
+	cap->res.height = h;
+	cap->res.pages = image_pdf_pages(pdf.data, pdf.len);
+	cap_finish(cap);
+}
+
+/* -f pdf: the page printed, its backgrounds with it, on the paper asked
+ * for (inches: A4 is 210 x 297 mm). */
+static void cap_print(struct capture *cap)
+{
+	const char *paper = cap->r->pdf_paper;
+	double pw = 8.27, ph = 11.69;
+	if (paper && !strcmp(paper, "Letter"))
+		pw = 8.5, ph = 11;
+	else if (paper && !strcmp(paper, "Legal"))
+		pw = 8.5, ph = 14;
+	cap_ask_status(cap);
+	cap->state = ST_SHOOT;
+	cJSON *p = cJSON_CreateObject();
+	cJSON_AddBoolToObject(p, "printBackground", 1);
+	cJSON_AddBoolToObject(p, "landscape", cap->r->pdf_landscape);
+	cJSON_AddNumberToObject(p, "paperWidth", pw);
+	cJSON_AddNumberToObject(p, "paperHeight", ph);
+	cdp_send(cap->conn, cap->session_id, "Page.printToPDF", p,
+		 cap->timeout_ms + shoot_grace_ms(cap->env), on_printed, cap);
 }
 
 static void on_metrics(void *ud, const cJSON *result, const char *error)
@@ -531,7 +582,8 @@ static void on_metrics(void *ud, const cJSON *result, const char *error)
  * than one; region false: the viewport as it is. */
 static void cap_region(struct capture *cap, int x, int y, int w, int height, bool region)
 {
-	int most = (int)(IMAGE_MAX_DIM / cap->r->scale); /* CSS pixels that fit */
+	/* CSS pixels that fit in the format (WebP's limit is 16383 px). */
+	int most = (int)(image_format_max_dim(cap->r->format) / cap->r->scale);
 	if (height > most) {
 		log_warn("%s: the %s is %d px tall; cut at %d px", cap->url,
 			 cap->r->fullpage ? "page" : "element", height, most);
@@ -600,7 +652,7 @@ static void on_scrolled(void *ud, const cJSON *result, const char *error)
 		log_debug("%s: scrolling through the page: %s", cap->url, error);
 	/* Cleaned after the scroll: what it loaded is cleaned too, and the
 	 * page is measured without what was hidden. */
-	cap_clean_then(cap, cap_measure);
+	cap_clean_then(cap, cap->r->format == IMAGE_PDF ? cap_print : cap_measure);
 }
 
 /* The class and id names on the page, for --noads's hiding rules. */
@@ -842,8 +894,11 @@ static void cap_after_consent(struct capture *cap)
 		}
 		cap->state = ST_SCROLL;
 		char expr[sizeof scroll_script + 64];
-		snprintf(expr, sizeof expr, "%s(%d, %d)", scroll_script, IMAGE_MAX_DIM, ms);
+		snprintf(expr, sizeof expr, "%s(%d, %d)", scroll_script,
+			 image_format_max_dim(cap->r->format), ms);
 		cap_evaluate(cap, expr, true, ms + 2000, on_scrolled);
+	} else if (cap->r->format == IMAGE_PDF) {
+		cap_clean_then(cap, cap_print);
 	} else if (cap->r->selector.n) {
 		cap_clean_then(cap, cap_select);
 	} else if (cap->r->clip_w) {

@@ -8,26 +8,51 @@
 #include <string.h>
 #include <strings.h>
 #include <turbojpeg.h>
+#include <webp/decode.h>
+#include <webp/encode.h>
+
+static const struct {
+	const char *name, *ext, *mime;
+} formats[] = {
+	[IMAGE_JPEG] = { "jpeg", "jpg", "image/jpeg" },
+	[IMAGE_PNG] = { "png", "png", "image/png" },
+	[IMAGE_WEBP] = { "webp", "webp", "image/webp" },
+	[IMAGE_PDF] = { "pdf", "pdf", "application/pdf" },
+};
 
 const char *image_format_name(enum image_format f)
 {
-	return f == IMAGE_PNG ? "png" : "jpeg";
+	return formats[f].name;
 }
 
 const char *image_format_ext(enum image_format f)
 {
-	return f == IMAGE_PNG ? "png" : "jpg";
+	return formats[f].ext;
+}
+
+const char *image_format_mime(enum image_format f)
+{
+	return formats[f].mime;
+}
+
+int image_format_max_dim(enum image_format f)
+{
+	return f == IMAGE_WEBP ? WEBP_MAX_DIMENSION : IMAGE_MAX_DIM;
 }
 
 int image_format_parse(const char *s, enum image_format *out)
 {
-	if (!strcasecmp(s, "png"))
-		*out = IMAGE_PNG;
-	else if (!strcasecmp(s, "jpeg") || !strcasecmp(s, "jpg"))
+	if (!strcasecmp(s, "jpg")) {
 		*out = IMAGE_JPEG;
-	else
-		return -1;
-	return 0;
+		return 0;
+	}
+	for (size_t i = 0; i < ARRAY_LEN(formats); i++) {
+		if (!strcasecmp(s, formats[i].name)) {
+			*out = (enum image_format)i;
+			return 0;
+		}
+	}
+	return -1;
 }
 
 int image_format_from_path(const char *path, enum image_format *out)
@@ -50,7 +75,49 @@ int image_sniff(const void *data, size_t len, enum image_format *out)
 		*out = IMAGE_JPEG;
 		return 0;
 	}
+	if (len >= 16 && !memcmp(p, "RIFF", 4) && !memcmp(p + 8, "WEBPVP8", 7)) {
+		*out = IMAGE_WEBP;
+		return 0;
+	}
+	if (len >= 8 && !memcmp(p, "%PDF-", 5)) {
+		*out = IMAGE_PDF;
+		return 0;
+	}
 	return -1;
+}
+
+/* A PDF's end: "%%EOF" and at most a line end or two after it. */
+static bool pdf_ends(const unsigned char *d, size_t len)
+{
+	size_t end = len;
+	while (end > 0 && (d[end - 1] == '\n' || d[end - 1] == '\r' || d[end - 1] == ' '))
+		end--;
+	return end >= 5 && !memcmp(d + end - 5, "%%EOF", 5);
+}
+
+/* Finds needle in the first n bytes of hay (memmem without _GNU_SOURCE). */
+static const unsigned char *find(const unsigned char *hay, size_t n, const char *needle)
+{
+	size_t k = strlen(needle);
+	for (size_t i = 0; k <= n && i <= n - k; i++)
+		if (hay[i] == (unsigned char)needle[0] && !memcmp(hay + i, needle, k))
+			return hay + i;
+	return NULL;
+}
+
+int image_pdf_pages(const void *data, size_t len)
+{
+	/* Chrome writes each page as its own object, "/Type /Page" (not
+	 * "/Pages", the tree), none of them compressed. */
+	const unsigned char *p = data, *end = p + len;
+	int n = 0;
+	const unsigned char *hit;
+	while (p < end && (hit = find(p, (size_t)(end - p), "/Type /Page"))) {
+		p = hit + 11;
+		if (p < end && *p != 's')
+			n++;
+	}
+	return n;
 }
 
 bool image_complete(const void *data, size_t len, enum image_format f)
@@ -59,9 +126,21 @@ bool image_complete(const void *data, size_t len, enum image_format f)
 	enum image_format got;
 	if (image_sniff(data, len, &got) < 0 || got != f)
 		return false;
-	if (f == IMAGE_JPEG)
+	switch (f) {
+	case IMAGE_JPEG:
 		return len >= 4 && d[len - 2] == 0xFF && d[len - 1] == 0xD9;
-	return len >= 12 && !memcmp(d + len - 8, "IEND", 4);
+	case IMAGE_PNG:
+		return len >= 12 && !memcmp(d + len - 8, "IEND", 4);
+	case IMAGE_WEBP: {
+		/* RIFF's size field counts what follows it: the whole file less 8. */
+		uint32_t n = (uint32_t)d[4] | (uint32_t)d[5] << 8 | (uint32_t)d[6] << 16 |
+			     (uint32_t)d[7] << 24;
+		return (size_t)n + 8 == len;
+	}
+	case IMAGE_PDF:
+		return pdf_ends(d, len);
+	}
+	return false;
 }
 
 int image_dimensions(const void *data, size_t len, int *w, int *h)
@@ -70,6 +149,33 @@ int image_dimensions(const void *data, size_t len, int *w, int *h)
 	if (image_sniff(data, len, &f) < 0)
 		return -1;
 	const unsigned char *p = data;
+	if (f == IMAGE_WEBP) {
+		int ww = 0, wh = 0;
+		if (!WebPGetInfo(p, len, &ww, &wh) || ww < 1 || wh < 1)
+			return -1;
+		*w = ww;
+		*h = wh;
+		return 0;
+	}
+	if (f == IMAGE_PDF) {
+		/* The first page's MediaBox, in points (1/72 inch). */
+		const unsigned char *mb = find(p, len, "/MediaBox [");
+		double box[4];
+		if (!mb || len - (size_t)(mb - p) < 12)
+			return -1;
+		char tmp[128];
+		size_t k = len - (size_t)(mb - p) - 11;
+		k = k < sizeof tmp - 1 ? k : sizeof tmp - 1;
+		memcpy(tmp, mb + 11, k);
+		tmp[k] = '\0';
+		if (sscanf(tmp, "%lf %lf %lf %lf", &box[0], &box[1], &box[2], &box[3]) != 4 ||
+		    !(box[2] - box[0] >= 1 && box[2] - box[0] < 1e5) ||
+		    !(box[3] - box[1] >= 1 && box[3] - box[1] < 1e5))
+			return -1;
+		*w = (int)lround(box[2] - box[0]);
+		*h = (int)lround(box[3] - box[1]);
+		return 0;
+	}
 	if (f == IMAGE_PNG) {
 		if (len < 24 || memcmp(p + 12, "IHDR", 4))
 			return -1;
@@ -193,35 +299,74 @@ out:
 	return img;
 }
 
-struct image *image_decode(const void *data, size_t len, char **err)
+static struct image *decode_webp(const void *data, size_t len, bool alpha, char **err)
 {
-	enum image_format f;
-	if (image_sniff(data, len, &f) < 0) {
-		*err = xstrdup("not a PNG or JPEG image");
+	WebPDecoderConfig cfg;
+	if (!WebPInitDecoderConfig(&cfg) || WebPGetFeatures(data, len, &cfg.input) != VP8_STATUS_OK) {
+		*err = xstrdup("WebP: not a WebP image");
 		return NULL;
 	}
-	return f == IMAGE_PNG ? decode_png(data, len, false, err) : decode_jpeg(data, len, 0, err);
+	int w = cfg.input.width, h = cfg.input.height;
+	if (w < 1 || h < 1) {
+		*err = xstrdup("WebP: no image size");
+		return NULL;
+	}
+	/* RGBA when asked, else composed over white as a browser shows it. */
+	struct image *img = image_new_channels(w, h, 4);
+	cfg.output.colorspace = MODE_RGBA;
+	cfg.output.is_external_memory = 1;
+	cfg.output.u.RGBA.rgba = img->px;
+	cfg.output.u.RGBA.stride = w * 4;
+	cfg.output.u.RGBA.size = (size_t)w * (size_t)h * 4;
+	VP8StatusCode rc = WebPDecode(data, len, &cfg);
+	WebPFreeDecBuffer(&cfg.output);
+	if (rc != VP8_STATUS_OK) {
+		*err = xasprintf("WebP: cannot decode (status %d)", (int)rc);
+		image_free(img);
+		return NULL;
+	}
+	if (alpha)
+		return img;
+	struct image *rgb = image_new(w, h);
+	size_t n = (size_t)w * (size_t)h;
+	for (size_t i = 0; i < n; i++) {
+		unsigned a = img->px[i * 4 + 3];
+		for (int c = 0; c < 3; c++)
+			rgb->px[i * 3 + c] =
+				(unsigned char)((img->px[i * 4 + c] * a + 255 * (255 - a) + 127) / 255);
+	}
+	image_free(img);
+	return rgb;
+}
+
+static struct image *decode_any(const void *data, size_t len, bool alpha, int min_width,
+				char **err)
+{
+	enum image_format f;
+	if (image_sniff(data, len, &f) < 0 || f == IMAGE_PDF) {
+		*err = xstrdup("not a PNG, JPEG or WebP image");
+		return NULL;
+	}
+	switch (f) {
+	case IMAGE_PNG: return decode_png(data, len, alpha, err);
+	case IMAGE_WEBP: return decode_webp(data, len, alpha, err);
+	default: return decode_jpeg(data, len, min_width, err);
+	}
+}
+
+struct image *image_decode(const void *data, size_t len, char **err)
+{
+	return decode_any(data, len, false, 0, err);
 }
 
 struct image *image_decode_alpha(const void *data, size_t len, char **err)
 {
-	enum image_format f;
-	if (image_sniff(data, len, &f) < 0) {
-		*err = xstrdup("not a PNG or JPEG image");
-		return NULL;
-	}
-	return f == IMAGE_PNG ? decode_png(data, len, true, err) : decode_jpeg(data, len, 0, err);
+	return decode_any(data, len, true, 0, err);
 }
 
 struct image *image_decode_min_width(const void *data, size_t len, int min_width, char **err)
 {
-	enum image_format f;
-	if (image_sniff(data, len, &f) < 0) {
-		*err = xstrdup("not a PNG or JPEG image");
-		return NULL;
-	}
-	return f == IMAGE_PNG ? decode_png(data, len, false, err)
-			      : decode_jpeg(data, len, min_width, err);
+	return decode_any(data, len, false, min_width, err);
 }
 
 /* sRGB <-> linear light. */
@@ -440,6 +585,27 @@ static int encode_jpeg(const struct image *img, int quality, struct buf *out, ch
 	return rc < 0 ? -1 : 0;
 }
 
+static int encode_webp(const struct image *img, int quality, struct buf *out, char **err)
+{
+	if (img->width > WEBP_MAX_DIMENSION || img->height > WEBP_MAX_DIMENSION) {
+		*err = xasprintf("WebP: %dx%d is larger than WebP's %d px", img->width, img->height,
+				 WEBP_MAX_DIMENSION);
+		return -1;
+	}
+	uint8_t *data = NULL;
+	size_t n = img->channels == 4
+		? WebPEncodeRGBA(img->px, img->width, img->height, img->width * 4, (float)quality, &data)
+		: WebPEncodeRGB(img->px, img->width, img->height, img->width * 3, (float)quality, &data);
+	if (n == 0) {
+		WebPFree(data);
+		*err = xstrdup("WebP: encoding failed");
+		return -1;
+	}
+	buf_append(out, data, n);
+	WebPFree(data);
+	return 0;
+}
+
 int image_encode(const struct image *img, enum image_format f, int quality, struct buf *out,
 		 char **err)
 {
@@ -447,7 +613,14 @@ int image_encode(const struct image *img, enum image_format f, int quality, stru
 		*err = xstrdup("empty image");
 		return -1;
 	}
-	return f == IMAGE_PNG ? encode_png(img, out, err) : encode_jpeg(img, quality, out, err);
+	switch (f) {
+	case IMAGE_PNG: return encode_png(img, out, err);
+	case IMAGE_JPEG: return encode_jpeg(img, quality, out, err);
+	case IMAGE_WEBP: return encode_webp(img, quality, out, err);
+	case IMAGE_PDF: break;
+	}
+	*err = xstrdup("a PDF is printed by the browser, not encoded");
+	return -1;
 }
 
 void image_paste(struct image *dst, const struct image *src, int y)

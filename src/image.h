@@ -1,4 +1,7 @@
-/* image: decode, compose and encode screenshots (libpng, libjpeg-turbo). */
+/* image: the output formats, and decoding, composing and encoding
+ * screenshots (libpng, libjpeg-turbo, libwebp). A PDF is an output format
+ * too (printed by the browser): it is recognised and measured, never
+ * decoded or encoded here. */
 #ifndef SAVEPAGE_IMAGE_H
 #define SAVEPAGE_IMAGE_H
 
@@ -8,7 +11,7 @@
 
 #include "util.h"
 
-enum image_format { IMAGE_JPEG = 0, IMAGE_PNG = 1 };
+enum image_format { IMAGE_JPEG = 0, IMAGE_PNG = 1, IMAGE_WEBP = 2, IMAGE_PDF = 3 };
 
 /* The largest height savepage composes (JPEG's format limit). */
 #define IMAGE_MAX_DIM 65500
@@ -21,20 +24,26 @@ struct image {
 	unsigned char *px;
 };
 
-const char *image_format_name(enum image_format f); /* "jpeg" / "png" */
-const char *image_format_ext(enum image_format f);  /* "jpg" / "png" */
-/* Parses "jpeg", "jpg" or "png" (any case). Returns 0 on success. */
+const char *image_format_name(enum image_format f); /* "jpeg", "png", "webp", "pdf" */
+const char *image_format_ext(enum image_format f);  /* "jpg", "png", "webp", "pdf" */
+const char *image_format_mime(enum image_format f); /* "image/jpeg" ... */
+/* The tallest (and widest) image the format holds, in pixels. */
+int image_format_max_dim(enum image_format f);
+/* Parses "jpeg", "jpg", "png", "webp" or "pdf" (any case). 0 on success. */
 int image_format_parse(const char *s, enum image_format *out);
 /* Format from a file name's extension; returns 0 if it has a known one. */
 int image_format_from_path(const char *path, enum image_format *out);
 
-/* Sniffs PNG or JPEG from magic bytes; returns 0 on success. */
+/* Sniffs the format from magic bytes; returns 0 on success. */
 int image_sniff(const void *data, size_t len, enum image_format *out);
 /* Whether data is a whole image of format f: the right magic bytes and its
  * trailer (JPEG's EOI marker, PNG's IEND chunk), so a truncated one is not. */
 bool image_complete(const void *data, size_t len, enum image_format f);
-/* Reads width and height from the header without decoding. */
+/* Reads width and height from the header without decoding (a PDF: its
+ * first page's size in points). */
 int image_dimensions(const void *data, size_t len, int *w, int *h);
+/* The number of pages of a PDF that Chrome printed. */
+int image_pdf_pages(const void *data, size_t len);
 
 /* New image (pixels zeroed); the caller frees with image_free(). */
 struct image *image_new(int width, int height);
@@ -42,11 +51,12 @@ struct image *image_new(int width, int height);
 struct image *image_new_channels(int width, int height, int channels);
 void image_free(struct image *img);
 
-/* Decodes PNG or JPEG to RGB. NULL on failure with *err set (caller frees). */
+/* Decodes PNG, JPEG or WebP to RGB. NULL on failure with *err set (caller frees). */
 struct image *image_decode(const void *data, size_t len, char **err);
 /* The same, but a PNG keeps its transparency (RGBA). */
 struct image *image_decode_alpha(const void *data, size_t len, char **err);
-/* Encodes to out (appended). quality applies to JPEG. 0 on success. */
+/* Encodes to out (appended). quality applies to JPEG and WebP. 0 on
+ * success (never for a PDF). */
 int image_encode(const struct image *img, enum image_format f, int quality, struct buf *out,
 		 char **err);
 /* Decodes like image_decode, but a JPEG is scaled down in the DCT by the

@@ -10,6 +10,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "clean.h"
 #include "devices.h"
@@ -58,6 +59,8 @@ enum opt_id {
 	OPT_CLICK,
 	OPT_STYLE,
 	OPT_STYLE_FILE,
+	OPT_PDF_PAPER,
+	OPT_PDF_LANDSCAPE,
 	OPT_JAVASCRIPT,
 	OPT_JS_FILE,
 	OPT_JOBS,
@@ -148,10 +151,16 @@ static const struct opt_def opt_table[] = {
 	{ OPT_WAIT_FOR, "wait-for", 0, ARG_STRING, "JS", 0, 0, NULL,
 	  "then wait until the JavaScript expression is true (a promise is awaited)", false,
 	  false },
-	{ OPT_FORMAT, "format", 'f', ARG_FORMAT, "jpeg|png", 0, 0, NULL,
-	  "image format (default: from the output file's extension, else jpeg)", false, false },
+	{ OPT_FORMAT, "format", 'f', ARG_FORMAT, "jpeg|png|webp|pdf", 0, 0, NULL,
+	  "image format, or pdf: the page printed (default: from the output file's "
+	  "extension, else jpeg)",
+	  false, false },
 	{ OPT_QUALITY, "quality", 'q', ARG_INT, "N", 1, 100, NULL,
-	  "JPEG quality 1-100 (default 80)", false, false },
+	  "JPEG and WebP quality 1-100 (default 80)", false, false },
+	{ OPT_PDF_PAPER, "pdf-paper", 0, ARG_STRING, "SIZE", 0, 0, NULL,
+	  "with -f pdf: A4, Letter or Legal (default A4)", false, false },
+	{ OPT_PDF_LANDSCAPE, "pdf-landscape", 0, ARG_NONE, NULL, 0, 0, NULL,
+	  "with -f pdf: print the page in landscape", false, false },
 	{ OPT_USER_AGENT, "user-agent", 'A', ARG_STRING, "STRING", 0, 0, NULL,
 	  "User-Agent header and navigator.userAgent (default Chrome's)", false, false },
 	{ OPT_ACCEPT_LANGUAGE, "accept-language", 'L', ARG_STRING, "STRING", 0, 0, NULL,
@@ -399,7 +408,7 @@ static char *opt_value(const struct opt_def *d, const char *v, struct opt_value 
 		break;
 	case ARG_FORMAT:
 		if (image_format_parse(v, &out->fmt) < 0)
-			return refuse(d, v, "is not jpeg or png");
+			return refuse(d, v, "is not jpeg, png, webp or pdf");
 		break;
 	case ARG_STRING:
 		break;
@@ -529,6 +538,19 @@ static char *apply_page_option(struct settings *s, const struct opt_def *d, cons
 		break;
 	case OPT_BYPASS_CSP: r->bypass_csp = on; break;
 	case OPT_OMIT_BACKGROUND: r->omit_background = on; break;
+	case OPT_PDF_PAPER: {
+		static const char *const papers[] = { "A4", "Letter", "Legal" };
+		size_t i = 0;
+		while (i < ARRAY_LEN(papers) && strcasecmp(v, papers[i]))
+			i++;
+		if (i == ARRAY_LEN(papers))
+			return refuse(d, v, "is not A4, Letter or Legal");
+		/* A4 is the default: not set, so that it keys the cache alike. */
+		set_str(&r->pdf_paper, i ? papers[i] : NULL);
+		s->pdf_paper_set = true;
+		break;
+	}
+	case OPT_PDF_LANDSCAPE: r->pdf_landscape = on; break;
 	case OPT_HIDE:
 	case OPT_REMOVE:
 	case OPT_CLICK:
@@ -599,6 +621,8 @@ static char *opt_apply(struct settings *s, const struct opt_def *d, const char *
 	case OPT_TIMEZONE:
 	case OPT_BYPASS_CSP:
 	case OPT_OMIT_BACKGROUND:
+	case OPT_PDF_PAPER:
+	case OPT_PDF_LANDSCAPE:
 	case OPT_HIDE:
 	case OPT_REMOVE:
 	case OPT_CLICK:
@@ -972,8 +996,24 @@ static char *options_check(struct settings *s)
 			r->format = f;
 	}
 	if (r->omit_background && r->format != IMAGE_PNG)
-		return xstrdup("--omit-background needs PNG (-f png, or an -o name ending in .png): "
-			       "JPEG has no transparency");
+		return xasprintf("--omit-background needs PNG (-f png, or an -o name ending in .png): "
+				 "%s has no transparency here",
+				 r->format == IMAGE_PDF ? "a PDF" : r->format == IMAGE_WEBP ? "WebP" : "JPEG");
+	if (r->format == IMAGE_PDF) {
+		const char *bad = r->thumb_width ? "-T/--thumb-width"
+				  : r->selector.n ? "--selector" : r->clip ? "--clip" : NULL;
+		if (bad)
+			return xasprintf("%s cannot go with -f pdf: a PDF is the whole page printed, "
+					 "not an image",
+					 bad);
+	} else if (s->pdf_paper_set || r->pdf_landscape) {
+		return xasprintf("%s goes with -f pdf (or an -o name ending in .pdf)",
+				 s->pdf_paper_set ? "--pdf-paper" : "--pdf-landscape");
+	}
+	if (s->api && (r->format == IMAGE_WEBP || r->format == IMAGE_PDF))
+		return xasprintf("--api: the hosted API makes JPEG and PNG only, not %s; render "
+				 "locally without --api",
+				 r->format == IMAGE_PDF ? "PDF" : "WebP");
 	return NULL;
 }
 

@@ -16,7 +16,7 @@
 
 static bool quality_set(const struct render *r)
 {
-	return r->format == IMAGE_JPEG;
+	return r->format == IMAGE_JPEG || r->format == IMAGE_WEBP;
 }
 
 static bool refresh_set(const struct render *r)
@@ -44,6 +44,8 @@ const struct render_field render_fields[] = {
 	{ "noads", RT_BOOL, F(noads), RF_PIXELS | RF_API, NULL },
 	{ "format", RT_FORMAT, F(format), RF_PIXELS | RF_API | RF_ALWAYS, NULL },
 	{ "quality", RT_INT, F(quality), RF_PIXELS, quality_set },
+	{ "pdf_paper", RT_STRING, F(pdf_paper), RF_PIXELS | RF_LOCAL, NULL },
+	{ "pdf_landscape", RT_BOOL, F(pdf_landscape), RF_PIXELS | RF_LOCAL, NULL },
 	{ "refresh", RT_LONG, F(refresh), RF_API, refresh_set },
 	{ "user_agent", RT_STRING, F(user_agent), RF_PIXELS | RF_API, NULL },
 	{ "accept_language", RT_STRING, F(accept_language), RF_PIXELS | RF_API, NULL },

@@ -25,7 +25,9 @@ struct render {
 	bool noads;
 	struct strlist blocklists; /* --blocklist files, read with --noads */
 	enum image_format format;
-	int quality;             /* JPEG */
+	int quality;             /* JPEG and WebP */
+	char *pdf_paper;         /* -f pdf: "Letter" or "Legal"; NULL: A4 */
+	bool pdf_landscape;
 	char *user_agent;        /* NULL: the browser's own */
 	char *accept_language;   /* NULL: the browser's own */
 	char *cookie;            /* NULL: none */
@@ -145,7 +147,8 @@ struct render_result {
 	bool fatal;        /* the API refuses the whole batch (bad key, plan limit) */
 	bool unreachable;  /* the API could not be reached */
 	struct buf image;  /* the encoded image */
-	int width, height;
+	int width, height; /* pixels; a PDF: its first page in points */
+	int pages;         /* a PDF's pages */
 	double seconds;
 	time_t rendered_at; /* wall-clock time of the shot */
 };

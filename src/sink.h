@@ -48,7 +48,7 @@ struct sink_item {
 	double seconds;
 	time_t rendered_at;
 	int attempts;
-	const char *source; /* "browser" or "cache" for an image */
+	const char *source; /* "rendered", "cached" or "revalidated" for an image */
 	/* set by sink_put */
 	char *file;       /* the file or entry name written */
 	char *write_err;  /* writing failed: the reason */

@@ -140,7 +140,18 @@ int main(int argc, char **argv)
 	int rc = 1;
 	struct image *img = NULL;
 	if (image_sniff(b.data, b.len, &f) < 0) {
-		fprintf(stderr, "%s: not a PNG or JPEG\n", argv[1]);
+		fprintf(stderr, "%s: not a PNG, JPEG, WebP or PDF\n", argv[1]);
+		goto out;
+	}
+	if (f == IMAGE_PDF && argc == 2) {
+		/* Not decoded: its first page's size in points, and its pages. */
+		int w = 0, h = 0;
+		if (!image_complete(b.data, b.len, f) || image_dimensions(b.data, b.len, &w, &h) < 0) {
+			fprintf(stderr, "%s: not a whole PDF\n", argv[1]);
+			goto out;
+		}
+		printf("pdf %d %d %d\n", w, h, image_pdf_pages(b.data, b.len));
+		rc = 0;
 		goto out;
 	}
 	img = image_decode(b.data, b.len, &err);

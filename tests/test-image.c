@@ -34,6 +34,10 @@ int main(void)
 	CHECK(image_format_from_path("x.jpeg", &f) == 0 && f == IMAGE_JPEG);
 	CHECK(image_format_from_path("dir.png/file", &f) < 0);
 	CHECK(image_format_from_path("noext", &f) < 0);
+	CHECK(image_format_parse("WebP", &f) == 0 && f == IMAGE_WEBP);
+	CHECK(image_format_from_path("a/b.pdf", &f) == 0 && f == IMAGE_PDF);
+	CHECK(!strcmp(image_format_ext(IMAGE_WEBP), "webp") && !strcmp(image_format_mime(IMAGE_PDF), "application/pdf"));
+	CHECK(image_format_max_dim(IMAGE_WEBP) == 16383 && image_format_max_dim(IMAGE_JPEG) == IMAGE_MAX_DIM);
 
 	struct image *img = pattern(64, 48);
 	char *err = NULL;
@@ -59,6 +63,41 @@ int main(void)
 	back = image_decode(hi.data, hi.len, &err);
 	CHECK(back && abs(px(back, 8, 8)[0] - 255) < 8 && abs(px(back, 56, 40)[1] - 0) < 8);
 	image_free(back);
+
+	/* WebP: lossy at the quality asked, whole only with every byte. */
+	struct buf wlo = { 0 }, whi = { 0 };
+	CHECK(image_encode(img, IMAGE_WEBP, 10, &wlo, &err) == 0);
+	CHECK(image_encode(img, IMAGE_WEBP, 95, &whi, &err) == 0);
+	CHECK(wlo.len < whi.len);
+	CHECK(image_sniff(whi.data, whi.len, &f) == 0 && f == IMAGE_WEBP);
+	CHECK(image_complete(whi.data, whi.len, IMAGE_WEBP));
+	CHECK(!image_complete(whi.data, whi.len - 1, IMAGE_WEBP));
+	CHECK(image_dimensions(whi.data, whi.len, &w, &h) == 0 && w == 64 && h == 48);
+	back = image_decode(whi.data, whi.len, &err);
+	CHECK(back && back->channels == 3 && abs(px(back, 8, 8)[0] - 255) < 12 &&
+	      abs(px(back, 56, 40)[1] - 0) < 12);
+	image_free(back);
+	CHECK(image_decode(whi.data, whi.len / 2, &err) == NULL && err);
+	free(err);
+	err = NULL;
+	buf_free(&wlo);
+	buf_free(&whi);
+	/* A PDF is measured, never decoded or encoded. */
+	static const char pdf[] = "%PDF-1.4\n1 0 obj << /Type /Pages /Count 2 >>\n"
+				  "2 0 obj << /Type /Page /MediaBox [0 0 612 792] >>\n"
+				  "3 0 obj << /Type /Page /MediaBox [0 0 612 792] >>\n%%EOF\n";
+	CHECK(image_sniff(pdf, sizeof pdf - 1, &f) == 0 && f == IMAGE_PDF);
+	CHECK(image_complete(pdf, sizeof pdf - 1, IMAGE_PDF));
+	CHECK(!image_complete(pdf, sizeof pdf - 8, IMAGE_PDF));
+	CHECK(image_dimensions(pdf, sizeof pdf - 1, &w, &h) == 0 && w == 612 && h == 792);
+	CHECK(image_pdf_pages(pdf, sizeof pdf - 1) == 2);
+	CHECK(image_decode(pdf, sizeof pdf - 1, &err) == NULL && err);
+	free(err);
+	err = NULL;
+	struct buf none = { 0 };
+	CHECK(image_encode(img, IMAGE_PDF, 80, &none, &err) < 0 && err && none.len == 0);
+	free(err);
+	err = NULL;
 
 	/* Garbage is an error, not a crash. */
 	CHECK(image_decode("hello", 5, &err) == NULL && err);
