@@ -49,7 +49,7 @@ _savepage() {
 	-j | --jobs | --retries | --browser-url | -T | --thumb-width | -r | --refresh | \
 	--api-url | --key | --secret | --hash | --maxage | --timezone | --scale-factor | \
 	--wait-for-selector | --wait-for | --selector | --padding | --clip | --hide | --remove | --click | --style | \
-	--javascript)
+	--javascript | --header | --user | --auth-username | --auth-password | --proxy | --no-proxy)
 		return
 		;;
 	esac
@@ -60,7 +60,8 @@ _savepage() {
 			--user-agent --accept-language --cookie --scale-factor --retina --device --list-devices
 			--dark-mode --reduced-motion
 			--disable-animations --timezone --bypass-csp --omit-background --hide --remove --click --style --style-file
-			--javascript --js-file --input --output --name --archive --report
+			--javascript --js-file --header --user --auth-username --auth-password --proxy --no-proxy
+			--input --output --name --archive --report
 			--jobs --timeout --retries --fail-on-http-error --browser --browser-arg --browser-url
 			--refresh --cache-dir --no-cache --api --api-url --key --secret --hash --api-get
 			--api-insecure --maxage --verbose --quiet --progress --no-progress

@@ -342,6 +342,12 @@ static void req_send(struct api_req *r)
 	}
 	free(get_url); /* libcurl keeps its own copy of the URL */
 	curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
+	/* The proxy savepage chose by curl's own rules (--proxy, --no-proxy,
+	 * else the environment); "" when none, so that nothing else decides. */
+	const struct proxy_conf *px = &r->a->r->proxy;
+	const char *proxy = strncmp(c->url, "https:", 6) ? px->http : px->https;
+	curl_easy_setopt(e, CURLOPT_PROXY, proxy ? proxy : "");
+	curl_easy_setopt(e, CURLOPT_NOPROXY, px->no_proxy ? px->no_proxy : "");
 	curl_easy_setopt(e, CURLOPT_USERAGENT, "savepage/" PACKAGE_VERSION);
 	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
 	curl_easy_setopt(e, CURLOPT_WRITEDATA, r);

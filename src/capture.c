@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "clean.h"
 #include "consent.h"
@@ -90,6 +91,11 @@ struct capture {
 	struct strlist inflight; /* with --click: the page's requests not yet done */
 	int64_t net_activity;    /* when a request last started or ended */
 	int64_t settle_started;
+
+	/* The network */
+	char *host;              /* the URL's own host, for --header and --user */
+	char *proxy_user, *proxy_password; /* a proxy's login, answered when it asks */
+	struct strlist auth_tried; /* requests given a login once already */
 
 	struct loop_timer *deadline;
 	struct loop_timer *delay;
@@ -1250,20 +1256,62 @@ static void setup_send(struct capture *cap, const char *method, cJSON *params)
  * pattern list of the whole of EasyList costs seconds per tab, see
  * bench/README.md). A few hosts alone (--nocookie's) are patterns the
  * browser matches itself: only their requests stop. */
-static cJSON *fetch_patterns(const struct capture_env *o)
+static void add_pattern(cJSON *pats, const char *glob)
 {
+	cJSON *pat = cJSON_CreateObject();
+	cJSON_AddStringToObject(pat, "urlPattern", glob);
+	cJSON_AddStringToObject(pat, "requestStage", "Request");
+	cJSON_AddItemToArray(pats, pat);
+}
+
+/* Which requests pause for us (Fetch.enable), or NULL when none need to:
+ * every one for --noads's list or a proxy's login; the blocked hosts'
+ * (--nocookie's) to refuse them; the URL's own host's for --header and
+ * --user. */
+static cJSON *fetch_params(const struct capture *cap)
+{
+	const struct capture_env *o = cap->env;
+	bool hosts = !o->blocklist && o->blocked_hosts && o->blocked_hosts->n;
+	bool own = (cap->r->headers.n || cap->r->auth_user) && cap->host && *cap->host;
+	bool all = o->blocklist || cap->proxy_user;
+	if (!all && !hosts && !own)
+		return NULL;
 	cJSON *p = cJSON_CreateObject();
 	cJSON *pats = cJSON_AddArrayToObject(p, "patterns");
-	for (size_t i = 0; i < (o->blocklist ? 1 : 2 * o->blocked_hosts->n); i++) {
-		cJSON *pat = cJSON_CreateObject();
-		char *glob = o->blocklist ? xstrdup("*")
-				 : xasprintf(i % 2 ? "*://*.%s/*" : "*://%s/*", o->blocked_hosts->v[i / 2]);
-		cJSON_AddStringToObject(pat, "urlPattern", glob);
-		cJSON_AddStringToObject(pat, "requestStage", "Request");
-		cJSON_AddItemToArray(pats, pat);
-		free(glob);
+	if (all) {
+		add_pattern(pats, "*");
+	} else {
+		for (size_t i = 0; hosts && i < o->blocked_hosts->n; i++) {
+			char *g = xasprintf("*://%s/*", o->blocked_hosts->v[i]);
+			add_pattern(pats, g);
+			free(g);
+			g = xasprintf("*://*.%s/*", o->blocked_hosts->v[i]);
+			add_pattern(pats, g);
+			free(g);
+		}
+		if (own) {
+			char *g = xasprintf("*://%s/*", cap->host);
+			add_pattern(pats, g);
+			free(g);
+			g = xasprintf("*://%s:*", cap->host);
+			add_pattern(pats, g);
+			free(g);
+		}
 	}
+	if (cap->r->auth_user || cap->proxy_user)
+		cJSON_AddBoolToObject(p, "handleAuthRequests", 1);
 	return p;
+}
+
+/* Whether url's host is host, or (sub) one of its subdomains. */
+static bool host_is(const char *url, const char *host, bool sub)
+{
+	char *h = url_host(url);
+	size_t n = strlen(h), k = strlen(host);
+	bool yes = *host && (!strcasecmp(h, host) ||
+			     (sub && n > k && h[n - k - 1] == '.' && !strcasecmp(h + n - k, host)));
+	free(h);
+	return yes;
 }
 
 /* The window, and a desktop as a person's Chrome has it. */
@@ -1439,7 +1487,6 @@ static void setup_cookies(struct capture *cap)
  * its commands in order, so no round trip is spent waiting between them. */
 static void cap_setup_and_navigate(struct capture *cap)
 {
-	const struct capture_env *o = cap->env;
 	cap->setup_pending = 0;
 	setup_send(cap, "Page.enable", NULL);
 	cJSON *p = cJSON_CreateObject();
@@ -1450,8 +1497,9 @@ static void cap_setup_and_navigate(struct capture *cap)
 	 * the page's HTTP status, which the Navigation Timing entry gives at
 	 * shot time (see cap_shoot). */
 	setup_send(cap, "Inspector.enable", NULL);
-	if (o->blocklist || (o->blocked_hosts && o->blocked_hosts->n))
-		setup_send(cap, "Fetch.enable", fetch_patterns(o));
+	cJSON *fetch = fetch_params(cap);
+	if (fetch)
+		setup_send(cap, "Fetch.enable", fetch);
 	if (cap->r->click.n) {
 		/* Only here: whether a click's effects are done is whether its
 		 * requests are. */
@@ -1571,6 +1619,16 @@ static void cap_navigated(struct capture *cap, const cJSON *params)
 	cap->state = ST_LOAD;
 }
 
+static void add_header(cJSON *arr, const char *name, size_t n, const char *value)
+{
+	cJSON *e = cJSON_CreateObject();
+	char *nm = xstrndup(name, n);
+	cJSON_AddStringToObject(e, "name", nm);
+	cJSON_AddStringToObject(e, "value", value);
+	cJSON_AddItemToArray(arr, e);
+	free(nm);
+}
+
 /* --noads: each request of the tab waits here for one set lookup. */
 static void cap_request_paused(struct capture *cap, const cJSON *params)
 {
@@ -1581,8 +1639,14 @@ static void cap_request_paused(struct capture *cap, const cJSON *params)
 		return;
 	cJSON *p = cJSON_CreateObject();
 	cJSON_AddStringToObject(p, "requestId", id);
-	/* Without a blocklist only the blocked hosts' patterns pause requests. */
-	if (url && (!cap->env->blocklist || blocklist_blocks_url(cap->env->blocklist, url))) {
+	bool blocked = false;
+	if (url && cap->env->blocklist) {
+		blocked = blocklist_blocks_url(cap->env->blocklist, url);
+	} else if (url && cap->env->blocked_hosts) {
+		for (size_t i = 0; !blocked && i < cap->env->blocked_hosts->n; i++)
+			blocked = host_is(url, cap->env->blocked_hosts->v[i], true);
+	}
+	if (blocked) {
 		log_debug("%s: blocked %s", cap->url, url);
 		/* Kept for the collapse before the shot, which --noads runs. */
 		if (cap->env->blocklist && cap->blocked_listed < BLOCKED_LISTED_MAX) {
@@ -1593,10 +1657,75 @@ static void cap_request_paused(struct capture *cap, const cJSON *params)
 		cJSON_AddStringToObject(p, "errorReason", "BlockedByClient");
 		cdp_send(cap->conn, cap->session_id, "Fetch.failRequest", p, cap->timeout_ms,
 			 NULL, cap);
+	} else if (url && cap->r->headers.n && host_is(url, cap->host, false)) {
+		/* --header: the request's own headers, ours in place of any of
+		 * the same name. */
+		cJSON *hs = cJSON_AddArrayToObject(p, "headers");
+		const cJSON *h;
+		cJSON_ArrayForEach(h, cJSON_GetObjectItemCaseSensitive(req, "headers")) {
+			bool ours = false;
+			for (size_t i = 0; !ours && i < cap->r->headers.n; i++) {
+				const char *mine = cap->r->headers.v[i];
+				size_t n = strcspn(mine, ":");
+				ours = strlen(h->string) == n && !strncasecmp(h->string, mine, n);
+			}
+			if (!ours && cJSON_IsString(h))
+				add_header(hs, h->string, strlen(h->string), h->valuestring);
+		}
+		for (size_t i = 0; i < cap->r->headers.n; i++) {
+			const char *mine = cap->r->headers.v[i];
+			size_t n = strcspn(mine, ":");
+			add_header(hs, mine, n, mine + n + 1 + strspn(mine + n + 1, " "));
+		}
+		cdp_send(cap->conn, cap->session_id, "Fetch.continueRequest", p, cap->timeout_ms,
+			 NULL, cap);
 	} else {
 		cdp_send(cap->conn, cap->session_id, "Fetch.continueRequest", p, cap->timeout_ms,
 			 NULL, cap);
 	}
+}
+
+/* --user, and a proxy's login: answered once per request, for the URL's
+ * own host (any port) or the proxy; anything else, or a login refused,
+ * is cancelled, and the page gets its 401 or 407. */
+static void cap_auth_required(struct capture *cap, const cJSON *params)
+{
+	const char *id = json_str(params, "requestId");
+	const cJSON *ch = cJSON_GetObjectItemCaseSensitive(params, "authChallenge");
+	const char *source = json_str(ch, "source"), *origin = json_str(ch, "origin");
+	if (!id)
+		return;
+	const char *user = NULL, *password = NULL;
+	bool proxy = source && !strcmp(source, "Proxy");
+	if (proxy && cap->proxy_user) {
+		user = cap->proxy_user;
+		password = cap->proxy_password;
+	} else if (!proxy && cap->r->auth_user && origin && host_is(origin, cap->host, false)) {
+		user = cap->r->auth_user;
+		password = cap->r->auth_password;
+	}
+	/* A request may meet the proxy's challenge and then the server's. */
+	char *tried = xasprintf("%c%s", proxy ? 'P' : 'S', id);
+	bool again = false;
+	for (size_t i = 0; i < cap->auth_tried.n && !again; i++)
+		again = !strcmp(cap->auth_tried.v[i], tried);
+	if (user && again)
+		log_debug("%s: the %s refused the login", cap->url, proxy ? "proxy" : "server");
+	cJSON *p = cJSON_CreateObject();
+	cJSON_AddStringToObject(p, "requestId", id);
+	cJSON *r = cJSON_AddObjectToObject(p, "authChallengeResponse");
+	if (user && !again) {
+		if (cap->auth_tried.n < 10000)
+			strlist_add(&cap->auth_tried, tried);
+		cJSON_AddStringToObject(r, "response", "ProvideCredentials");
+		cJSON_AddStringToObject(r, "username", user);
+		cJSON_AddStringToObject(r, "password", password ? password : "");
+	} else {
+		cJSON_AddStringToObject(r, "response", "CancelAuth");
+	}
+	free(tried);
+	cdp_send(cap->conn, cap->session_id, "Fetch.continueWithAuth", p, cap->timeout_ms, NULL,
+		 cap);
 }
 
 /* With --click: the page's requests in flight, by id (a redirect keeps its id). */
@@ -1652,6 +1781,8 @@ void capture_on_event(struct capture *cap, const char *method, const cJSON *para
 		cap_network_event(cap, method + 8, params);
 	} else if (!strcmp(method, "Fetch.requestPaused")) {
 		cap_request_paused(cap, params);
+	} else if (!strcmp(method, "Fetch.authRequired")) {
+		cap_auth_required(cap, params);
 	} else if (!strcmp(method, "Inspector.targetCrashed")) {
 		cap_fail(cap, RENDER_E_RENDER, true, "the page's renderer crashed");
 	} else if (!strcmp(method, "Inspector.detached") ||
@@ -1669,6 +1800,7 @@ struct capture *capture_start(struct loop *loop, struct cdp_conn *conn, const ch
 	cap->r = env->r;
 	cap->timeout_ms = render_timeout_ms(env->r);
 	cap->url = xstrdup(url);
+	cap->host = url_host(url);
 	cap->started = now_ms();
 	cap->state = ST_CONTEXT;
 	/* Tiles of at most TILE_HEIGHT device pixels, each a whole number of
@@ -1688,6 +1820,16 @@ struct capture *capture_start(struct loop *loop, struct cdp_conn *conn, const ch
 	loop_timer_start(cap->deadline, cap->timeout_ms);
 	cJSON *p = cJSON_CreateObject();
 	cJSON_AddBoolToObject(p, "disposeOnDetach", 1);
+	/* The proxy is the context's: for this URL's requests only. */
+	char *rules = proxy_chrome_rules(&env->r->proxy);
+	if (rules) {
+		char *bypass = proxy_chrome_bypass(&env->r->proxy);
+		cJSON_AddStringToObject(p, "proxyServer", rules);
+		cJSON_AddStringToObject(p, "proxyBypassList", bypass);
+		free(bypass);
+		proxy_credentials(&env->r->proxy, &cap->proxy_user, &cap->proxy_password);
+	}
+	free(rules);
 	cdp_send(conn, NULL, "Target.createBrowserContext", p, cap->timeout_ms, on_context, cap);
 	return cap;
 }
@@ -1727,6 +1869,10 @@ void capture_free(struct capture *cap)
 	free(cap->res.message);
 	buf_free(&cap->res.image);
 	free(cap->url);
+	free(cap->host);
+	free(cap->proxy_user);
+	free(cap->proxy_password);
+	strlist_free(&cap->auth_tried);
 	free(cap->context_id);
 	free(cap->target_id);
 	free(cap->session_id);

@@ -59,7 +59,19 @@ static void delivery_work(void *arg)
 		it->ok = true;
 	}
 	/* The page's HTTP status, rendered now or cached: one rule for both. */
-	if (it->ok && it->http_status >= 400 && d->c.render->fail_on_http_error) {
+	if (it->ok && it->http_status == 407) {
+		/* The proxy's answer, not the page's. */
+		it->ok = false;
+		it->code = 407;
+		it->message = xstrdup("the proxy answered HTTP 407: it wants a login, or refused "
+				      "the one given (--proxy http://user:password@host:port)");
+		buf_free(&it->image);
+	} else if (it->ok && it->http_status == 401 && d->c.render->auth_user) {
+		it->ok = false;
+		it->code = 401;
+		it->message = xstrdup("the page answered HTTP 401: the login (--user) was refused");
+		buf_free(&it->image);
+	} else if (it->ok && it->http_status >= 400 && d->c.render->fail_on_http_error) {
 		it->ok = false;
 		it->code = it->http_status;
 		it->message = xasprintf("the page answered HTTP %d (--fail-on-http-error)",

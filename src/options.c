@@ -15,6 +15,7 @@
 #include "clean.h"
 #include "devices.h"
 #include "log.h"
+#include "proxy.h"
 #include "sink.h"
 #include "urls.h"
 #include "util.h"
@@ -63,6 +64,12 @@ enum opt_id {
 	OPT_PDF_LANDSCAPE,
 	OPT_JAVASCRIPT,
 	OPT_JS_FILE,
+	OPT_HEADER,
+	OPT_USER,
+	OPT_AUTH_USERNAME,
+	OPT_AUTH_PASSWORD,
+	OPT_PROXY,
+	OPT_NO_PROXY,
 	OPT_JOBS,
 	OPT_RETRIES,
 	OPT_BROWSER_URL,
@@ -212,6 +219,24 @@ static const struct opt_def opt_table[] = {
 	  false, false },
 	{ OPT_JS_FILE, "js-file", 0, ARG_STRING, "FILE", 0, 0, NULL,
 	  "run the script in FILE, as --javascript", false, false },
+	{ OPT_HEADER, "header", 0, ARG_STRING, "'NAME: VALUE'", 0, 0, "The network",
+	  "send this header with the requests to the URL's own host (repeatable)", false,
+	  false },
+	{ OPT_USER, "user", 0, ARG_STRING, "USER:PASSWORD", 0, 0, NULL,
+	  "log in to the URL's own host when it asks (HTTP basic or digest)", false, false },
+	{ OPT_AUTH_USERNAME, "auth-username", 0, ARG_STRING, "USER", 0, 0, NULL,
+	  "the user name of --user", false, false },
+	{ OPT_AUTH_PASSWORD, "auth-password", 0, ARG_STRING, "PASSWORD", 0, 0, NULL,
+	  "the password of --user", false, false },
+	{ OPT_PROXY, "proxy", 0, ARG_STRING, "URL", 0, 0, NULL,
+	  "send the requests through this proxy: http://, https:// or socks5://, "
+	  "[user:password@]host[:port] ('' none; default: http_proxy, https_proxy, "
+	  "all_proxy)",
+	  false, false },
+	{ OPT_NO_PROXY, "no-proxy", 0, ARG_STRING, "LIST", 0, 0, NULL,
+	  "hosts (and their subdomains) reached directly, comma-separated; '*' all "
+	  "(default: no_proxy)",
+	  false, false },
 	{ OPT_INPUT, "input", 'i', ARG_STRING, "FILE", 0, 0, "Input",
 	  "read URLs from FILE, one per line ('-' standard input; repeatable)", false, true },
 	{ OPT_OUTPUT, "output", 'o', ARG_STRING, "PATH", 0, 0, "Output",
@@ -314,10 +339,11 @@ void settings_free(struct settings *s)
 	strlist_free(&s->inputs);
 }
 
+/* v NULL: unset. */
 static void set_str(char **dst, const char *v)
 {
 	free(*dst);
-	*dst = xstrdup(v);
+	*dst = v ? xstrdup(v) : NULL;
 }
 
 /* Only blanks (an empty selector or expression). */
@@ -568,6 +594,144 @@ static char *apply_page_option(struct settings *s, const struct opt_def *d, cons
 	return NULL;
 }
 
+/* What is wrong with a --header, or NULL (caller frees); never its value,
+ * which may be a token. */
+static char *header_invalid(const char *v)
+{
+	static const struct {
+		const char *name, *why;
+	} owned[] = {
+		{ "host", "the URL's own" },
+		{ "cookie", "set with --cookie (-b)" },
+		{ "user-agent", "set with --user-agent (-A)" },
+		{ "accept-language", "set with --accept-language (-L)" },
+		{ "proxy-authorization", "set with --proxy user:password@host" },
+		{ "content-length", "the browser's own" },
+		{ "connection", "the browser's own" },
+		{ "transfer-encoding", "the browser's own" },
+	};
+	const char *colon = strchr(v, ':');
+	size_t n = colon ? (size_t)(colon - v) : 0;
+	/* A name is an HTTP token. */
+	if (!n || n > 100 ||
+	    strspn(v, "!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyz"
+		      "ABCDEFGHIJKLMNOPQRSTUVWXYZ") != n)
+		return xstrdup("--header: not 'Name: value' (a name of letters, digits and "
+			       "-, then a colon)");
+	for (const char *c = colon + 1; *c; c++)
+		if ((unsigned char)*c < ' ' && *c != '\t')
+			return xasprintf("--header %.*s: the value holds a control character", (int)n,
+					 v);
+	for (size_t i = 0; i < ARRAY_LEN(owned); i++)
+		if (strlen(owned[i].name) == n && !strncasecmp(v, owned[i].name, n))
+			return xasprintf("--header %.*s: refused; it is %s", (int)n, v, owned[i].why);
+	return NULL;
+}
+
+/* Issue 13's network options: headers, the login and the proxy. */
+static char *apply_network_option(struct settings *s, const struct opt_def *d, const char *v)
+{
+	struct render *r = &s->render;
+	switch (d->id) {
+	case OPT_HEADER: {
+		char *why = header_invalid(v);
+		if (why)
+			return why;
+		/* "Name:value" and "Name:  value" alike: "Name: value". */
+		const char *colon = strchr(v, ':'), *val = colon + 1;
+		val += strspn(val, " \t");
+		char *h = xasprintf("%.*s: %s", (int)(colon - v), v, val);
+		str_trim(h);
+		strlist_add(&r->headers, h);
+		free(h);
+		break;
+	}
+	case OPT_USER: {
+		const char *colon = strchr(v, ':');
+		if (!colon || colon == v)
+			return xstrdup("--user: not USER:PASSWORD");
+		free(r->auth_user);
+		r->auth_user = xstrndup(v, (size_t)(colon - v));
+		set_str(&r->auth_password, colon + 1);
+		break;
+	}
+	case OPT_AUTH_USERNAME:
+		if (!*v || strchr(v, ':'))
+			return xstrdup("--auth-username: empty, or holds a colon");
+		set_str(&r->auth_user, v);
+		break;
+	case OPT_AUTH_PASSWORD: set_str(&r->auth_password, v); break;
+	case OPT_PROXY: {
+		struct proxy p;
+		const char *why;
+		if (*v && proxy_parse(v, &p, &why) < 0) {
+			char *shown = proxy_redact(v), *q = str_quote(shown, QUOTE_MAX);
+			char *m = xasprintf("--proxy: '%s' %s", q, why);
+			free(shown);
+			free(q);
+			return m;
+		}
+		if (*v)
+			proxy_free(&p);
+		set_str(&r->proxy.http, *v ? v : NULL);
+		set_str(&r->proxy.https, *v ? v : NULL);
+		s->proxy_set = true;
+		break;
+	}
+	case OPT_NO_PROXY:
+		set_str(&r->proxy.no_proxy, *v ? v : NULL);
+		s->no_proxy_set = true;
+		break;
+	default:
+		break;
+	}
+	return NULL;
+}
+
+/* The proxy settings from the environment, as curl reads them, unless the
+ * flags gave them. NULL, or what is wrong (caller frees). */
+static char *proxy_from_environment(struct settings *s)
+{
+	struct proxy_conf *c = &s->render.proxy;
+	if (!s->no_proxy_set) {
+		const char *np = getenv("no_proxy");
+		if (!np || !*np)
+			np = getenv("NO_PROXY");
+		set_str(&c->no_proxy, np && *np ? np : NULL);
+	}
+	if (s->proxy_set)
+		return NULL;
+	/* As curl: lower case http_proxy only (HTTP_PROXY may come from a
+	 * CGI request's Proxy: header); either case for the others. */
+	static const char *const names[][2] = { { "http_proxy", NULL },
+						{ "https_proxy", "HTTPS_PROXY" },
+						{ "all_proxy", "ALL_PROXY" } };
+	const char *val[3] = { 0 }, *from[3] = { 0 };
+	for (int i = 0; i < 3; i++) {
+		for (int k = 0; k < 2 && names[i][k] && !val[i]; k++) {
+			const char *e = getenv(names[i][k]);
+			if (e && *e) {
+				val[i] = e;
+				from[i] = names[i][k];
+			}
+		}
+		struct proxy p;
+		const char *why;
+		if (val[i] && proxy_parse(val[i], &p, &why) < 0) {
+			char *shown = proxy_redact(val[i]), *q = str_quote(shown, QUOTE_MAX);
+			char *m = xasprintf("%s: '%s' %s", from[i], q, why);
+			free(shown);
+			free(q);
+			return m;
+		}
+		if (val[i])
+			proxy_free(&p);
+	}
+	set_str(&c->http, val[0] ? val[0] : val[2]);
+	set_str(&c->https, val[1] ? val[1] : val[2]);
+	return NULL;
+}
+
 static char *opt_apply(struct settings *s, const struct opt_def *d, const char *v, bool from_config)
 {
 	struct opt_value val;
@@ -631,6 +795,13 @@ static char *opt_apply(struct settings *s, const struct opt_def *d, const char *
 	case OPT_JAVASCRIPT:
 	case OPT_JS_FILE:
 		return apply_page_option(s, d, v, &val, level);
+	case OPT_HEADER:
+	case OPT_USER:
+	case OPT_AUTH_USERNAME:
+	case OPT_AUTH_PASSWORD:
+	case OPT_PROXY:
+	case OPT_NO_PROXY:
+		return apply_network_option(s, d, v);
 	case OPT_OUTPUT: set_str(&s->output, v); break;
 	case OPT_NAME:
 		if (!*v)
@@ -1009,6 +1180,32 @@ static char *options_check(struct settings *s)
 	} else if (s->pdf_paper_set || r->pdf_landscape) {
 		return xasprintf("%s goes with -f pdf (or an -o name ending in .pdf)",
 				 s->pdf_paper_set ? "--pdf-paper" : "--pdf-landscape");
+	}
+	for (size_t i = 0; r->auth_user && i < r->headers.n; i++)
+		if (!strncasecmp(r->headers.v[i], "authorization:", 14))
+			return xstrdup("--header Authorization cannot go with --user: both are the "
+				       "login; give one");
+	if (r->auth_password && !r->auth_user)
+		return xstrdup("--auth-password needs --auth-username (or --user USER:PASSWORD)");
+	if (r->auth_user && !r->auth_password)
+		return xstrdup("--auth-username needs --auth-password (or --user USER:PASSWORD)");
+	char *pwhy = proxy_from_environment(s);
+	if (pwhy)
+		return pwhy;
+	if (!s->api) {
+		/* Chrome speaks SOCKS5 without a login only. */
+		const char *urls[] = { r->proxy.http, r->proxy.https };
+		for (int i = 0; i < 2; i++) {
+			struct proxy p;
+			const char *why;
+			if (!urls[i] || proxy_parse(urls[i], &p, &why) < 0)
+				continue;
+			bool bad = p.user && !strcmp(p.scheme, "socks5");
+			proxy_free(&p);
+			if (bad)
+				return xstrdup("--proxy: the browser cannot log in to a SOCKS5 proxy; "
+					       "use one without user:password@, or an http:// proxy");
+		}
 	}
 	if (s->api && (r->format == IMAGE_WEBP || r->format == IMAGE_PDF))
 		return xasprintf("--api: the hosted API makes JPEG and PNG only, not %s; render "

@@ -15,6 +15,7 @@ struct settings {
 	struct render render; /* how each URL is rendered */
 	bool format_set;      /* --format given (else taken from -o's extension) */
 	bool pdf_paper_set;   /* --pdf-paper given (A4 is kept as NULL) */
+	bool proxy_set, no_proxy_set; /* given: the environment's are not read */
 	/* Where -W, -H, --scale-factor, -A and --device were given: 0 not, 1
 	 * the config file, 2 the command line. A preset sets a value given
 	 * where it was given or less firmly (the command line's --device over

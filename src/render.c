@@ -72,6 +72,13 @@ const struct render_field render_fields[] = {
 	{ "click", RT_LIST, F(click), RF_PIXELS | RF_LOCAL, NULL },
 	{ "style", RT_STRING, F(style), RF_PIXELS | RF_LOCAL, NULL },
 	{ "javascript", RT_STRING, F(javascript), RF_PIXELS | RF_LOCAL, NULL },
+	{ "headers", RT_LIST, F(headers), RF_PIXELS | RF_LOCAL | RF_SECRET, NULL },
+	{ "auth_username", RT_STRING, F(auth_user), RF_PIXELS | RF_LOCAL, NULL },
+	{ "auth_password", RT_STRING, F(auth_password), RF_PIXELS | RF_LOCAL | RF_SECRET, NULL },
+	/* Where the requests go, not what they get: not part of the key. */
+	{ "proxy_http", RT_STRING, F(proxy.http), 0, NULL },
+	{ "proxy_https", RT_STRING, F(proxy.https), 0, NULL },
+	{ "no_proxy", RT_STRING, F(proxy.no_proxy), 0, NULL },
 	{ "timeout", RT_SECONDS, F(timeout), 0, NULL },
 	{ "fail_on_http_error", RT_BOOL, F(fail_on_http_error), 0, NULL },
 	{ "lists", RT_STRING, F(lists), RF_PIXELS, NULL },

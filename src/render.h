@@ -14,6 +14,7 @@
 #include <time.h>
 
 #include "image.h"
+#include "proxy.h"
 #include "util.h"
 
 struct render {
@@ -65,6 +66,11 @@ struct render {
 	struct strlist click;    /* --click: selectors clicked in turn */
 	char *style;             /* --style, --style-file: CSS added to the page */
 	char *javascript;        /* --javascript, --js-file: run in the page */
+	/* The network */
+	struct strlist headers;  /* --header "Name: value", for the page's own host */
+	char *auth_user;         /* --user's login for the page's own host ... */
+	char *auth_password;     /* ... (NULL: none) */
+	struct proxy_conf proxy; /* --proxy, --no-proxy or the environment's */
 	struct strlist style_files; /* read into style by options_check */
 	struct strlist js_files;    /* read into javascript by options_check */
 	/* Set by the run, not by options: what renders it. */

@@ -26,7 +26,7 @@ SERVER_PID=
 FAILS=0
 
 cleanup() {
-	for pid in $SERVER_PID ${API_PID:-}; do
+	for pid in $SERVER_PID ${API_PID:-} ${PROXY_PIDS:-}; do
 		kill "$pid" 2>/dev/null
 		wait "$pid" 2>/dev/null
 	done
@@ -65,6 +65,18 @@ start_api() {
 	API_PID=$!
 	wait_file "$T/api-port" || { echo "FAIL: API stand-in did not start"; exit 99; }
 	API="${API_SCHEME:-http}://127.0.0.1:$(cat "$T/api-port")/v1/"
+}
+
+# start_proxy NAME [--auth USER:PASSWORD]: tests/proxy.py (HTTP and SOCKS5 on
+# one port), its port in $T/NAME.port, its log in $T/NAME.jsonl; sets PROXY
+# to 127.0.0.1:PORT.
+start_proxy() {
+	name=$1
+	shift
+	python3 "$top_srcdir/tests/proxy.py" --port-file "$T/$name.port" --log "$T/$name.jsonl" "$@" &
+	PROXY_PIDS="${PROXY_PIDS:-} $!"
+	wait_file "$T/$name.port" || { echo "FAIL: proxy did not start"; exit 99; }
+	PROXY="127.0.0.1:$(cat "$T/$name.port")"
 }
 
 fail() {

@@ -14,10 +14,16 @@ the browser sent. A few paths behave badly on purpose:
                      (with a small --js-flags heap its renderer crashes);
                      after that a green page
   /page/ANYTHING     a small page whose colour comes from the path
+  /auth/basic/NAME   HTTP basic login (ann, "s3cret p"), then a green page
+                     that shows /auth/basic/pixel.png from localhost
+  /auth/digest/NAME  the same with digest (RFC 7616, MD5, qop=auth)
+  /redirect?to=URL   302 to URL
   /color.png?c=HEX   a 1x1 PNG of that colour
   --mount /PREFIX=DIR serves DIR under /PREFIX/ as well
 """
 import argparse
+import base64
+import hashlib
 import json
 import os
 import socketserver
@@ -27,6 +33,7 @@ import struct
 import time
 import zlib
 import urllib.parse
+import urllib.request
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 PNG_1x1 = bytes.fromhex(
@@ -97,6 +104,14 @@ class Handler(BaseHTTPRequestHandler):
             else:
                 body = b"<html><body style='margin:0;background:#00ff00'>ok</body></html>"
             return self.send(200, body)
+        if path.startswith("/auth/"):
+            return self.auth(path)
+        if path == "/redirect":
+            self.send_response(302)
+            self.send_header("Location", query.get("to", "/"))
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
         if path.startswith("/page/"):
             n = sum(path.encode()) % 200
             body = ("<html><head><title>%s</title></head><body style='margin:0;"
@@ -147,6 +162,52 @@ class Handler(BaseHTTPRequestHandler):
         with open(full, "rb") as f:
             body = f.read()
         return self.send(200, body, TYPES.get(os.path.splitext(full)[1], "application/octet-stream"))
+
+
+    USER, PASSWORD, REALM = "ann", "s3cret p", "savepage tests"
+
+    def auth(self, path):
+        kind = path.split("/")[2]
+        given = self.headers.get("Authorization", "")
+        if kind == "basic":
+            want = "Basic " + base64.b64encode(
+                ("%s:%s" % (self.USER, self.PASSWORD)).encode()).decode()
+            good = given == want
+            challenge = 'Basic realm="%s"' % self.REALM
+        else:
+            good = self.digest_ok(given)
+            challenge = ('Digest realm="%s", qop="auth", algorithm=MD5, nonce="%s"'
+                         % (self.REALM, os.urandom(8).hex()))
+        if not good:
+            body = b"<html><body style='margin:0;background:#ff0000'>401</body></html>"
+            self.send_response(401)
+            self.send_header("WWW-Authenticate", challenge)
+            self.send_header("Content-Type", "text/html")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+            return
+        if path.endswith("pixel.png"):
+            return self.send(200, PNG_1x1, "image/png")
+        body = ("<html><body style='margin:0;background:#00ff00'><h1>in</h1>"
+                "<img src='http://localhost:%d/auth/%s/pixel.png'></body></html>"
+                % (self.server.server_address[1], kind)).encode()
+        return self.send(200, body)
+
+    def digest_ok(self, given):
+        if not given.startswith("Digest "):
+            return False
+        f = {}
+        for part in urllib.request.parse_http_list(given[7:]):
+            if "=" in part:
+                k, v = part.split("=", 1)
+                f[k.strip()] = v.strip().strip('"')
+        md5 = lambda s: hashlib.md5(s.encode()).hexdigest()
+        ha1 = md5("%s:%s:%s" % (self.USER, self.REALM, self.PASSWORD))
+        ha2 = md5("%s:%s" % (self.command, f.get("uri", "")))
+        want = md5("%s:%s:%s:%s:%s:%s" % (ha1, f.get("nonce"), f.get("nc"), f.get("cnonce"),
+                                          f.get("qop"), ha2))
+        return f.get("username") == self.USER and f.get("response") == want
 
 
 class Server(ThreadingHTTPServer):

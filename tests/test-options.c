@@ -68,16 +68,19 @@ int main(void)
 	CHECK(parse(&s, (const char *[]){ "-W", "12x", "u", NULL }) == OPT_USAGE);
 	CHECK(parse(&s, (const char *[]){ "-d", "nan", "u", NULL }) == OPT_USAGE);
 	CHECK(parse(&s, (const char *[]){ "--timeout", "0", "u", NULL }) == OPT_USAGE);
-	CHECK(parse(&s, (const char *[]){ "-f", "webp", "u", NULL }) == OPT_USAGE);
+	CHECK(parse(&s, (const char *[]){ "-f", "gif", "u", NULL }) == OPT_USAGE);
 	CHECK(parse(&s, (const char *[]){ "-b", "nocookie", "u", NULL }) == OPT_USAGE);
 	CHECK(parse(&s, (const char *[]){ "--bogus", "u", NULL }) == OPT_USAGE);
 	CHECK(parse(&s, (const char *[]){ "-Z", "u", NULL }) == OPT_USAGE);
 	CHECK(parse(&s, (const char *[]){ "-W", NULL }) == OPT_USAGE);
 
 	/* Long options are matched exactly: no abbreviation is taken for a
-	 * longer name (--user would be --user-agent, a password sent as the UA). */
-	CHECK(parse(&s, (const char *[]){ "--user", "alice:pw", "u", NULL }) == OPT_USAGE);
-	CHECK(parse(&s, (const char *[]){ "--user=alice:pw", "u", NULL }) == OPT_USAGE);
+	 * longer name (--user-a would be --user-agent, a password sent as the UA). */
+	CHECK(parse(&s, (const char *[]){ "--user-a", "alice:pw", "u", NULL }) == OPT_USAGE);
+	CHECK(parse(&s, (const char *[]){ "--user=alice:pw", "u", NULL }) == OPT_RUN);
+	CHECK_STR(s.render.auth_user, "alice");
+	CHECK_STR(s.render.auth_password, "pw");
+	CHECK(s.render.user_agent == NULL);
 	CHECK(parse(&s, (const char *[]){ "--wid", "800", "u", NULL }) == OPT_USAGE);
 	CHECK(parse(&s, (const char *[]){ "u", "--full", NULL }) == OPT_USAGE);
 	CHECK(parse(&s, (const char *[]){ "--user-agent", "X", "u", NULL }) == OPT_RUN);

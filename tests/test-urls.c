@@ -3,6 +3,7 @@
 #include <stdlib.h>
 
 #include "options.h"
+#include "proxy.h"
 #include "unit.h"
 #include "urls.h"
 
@@ -141,5 +142,54 @@ int main(void)
 	split("=x", -1, NULL, NULL);
 	split("a b=1", -1, NULL, NULL);
 	split("a=1,2", -1, NULL, NULL);
+
+	/* Proxies, as curl reads them. */
+	struct proxy px;
+	const char *why;
+	CHECK(proxy_parse("proxy.example:3128", &px, &why) == 0);
+	CHECK_STR(px.scheme, "http");
+	CHECK_STR(px.hostport, "proxy.example:3128");
+	CHECK(px.user == NULL);
+	proxy_free(&px);
+	CHECK(proxy_parse("socks5://10.0.0.1", &px, &why) == 0);
+	CHECK_STR(px.hostport, "10.0.0.1:1080");
+	proxy_free(&px);
+	CHECK(proxy_parse("HTTPS://u%40x:p%3Aw@[::1]:8443/", &px, &why) == 0);
+	CHECK_STR(px.scheme, "https");
+	CHECK_STR(px.hostport, "[::1]:8443");
+	CHECK_STR(px.user, "u@x");
+	CHECK_STR(px.password, "p:w");
+	proxy_free(&px);
+	CHECK(proxy_parse("ftp://h", &px, &why) < 0);
+	CHECK(proxy_parse("http://h:0", &px, &why) < 0);
+	CHECK(proxy_parse("http://h:8080/path", &px, &why) < 0);
+	CHECK(proxy_parse("http://", &px, &why) < 0);
+	CHECK(proxy_parse("http://h h", &px, &why) < 0);
+	char *red = proxy_redact("http://ann:secret@h:1");
+	CHECK_STR(red, "http://ann:***@h:1");
+	free(red);
+	red = proxy_redact("http://h:1");
+	CHECK_STR(red, "http://h:1");
+	free(red);
+	CHECK(proxy_bypassed("example.com,.other.org", "www.example.com"));
+	CHECK(proxy_bypassed("example.com", "example.com"));
+	CHECK(!proxy_bypassed("example.com", "badexample.com"));
+	CHECK(proxy_bypassed(".other.org", "other.org"));
+	CHECK(proxy_bypassed("*", "anything"));
+	CHECK(!proxy_bypassed(NULL, "anything"));
+	struct proxy_conf pc = { "http://u:p@h:1", "socks5://s:2", "a.example, 10.0.0.0/8" };
+	char *rules = proxy_chrome_rules(&pc), *bypass = proxy_chrome_bypass(&pc);
+	CHECK_STR(rules, "http=http://h:1;https=socks5://s:2");
+	CHECK_STR(bypass, "<-loopback>;a.example;*.a.example;10.0.0.0/8");
+	free(rules);
+	free(bypass);
+	char *u = NULL, *pw = NULL;
+	CHECK(proxy_credentials(&pc, &u, &pw));
+	CHECK_STR(u, "u");
+	CHECK_STR(pw, "p");
+	free(u);
+	free(pw);
+	pc.no_proxy = "*";
+	CHECK(proxy_chrome_rules(&pc) == NULL);
 	return unit_done();
 }
