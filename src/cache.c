@@ -122,24 +122,30 @@ double cache_age(struct cache *c, const char *key, enum image_format f)
 }
 
 int cache_read(struct cache *c, const char *key, enum image_format f, struct buf *image,
-	       time_t *rendered_at, int *width, int *height, int *http_status)
+	       struct cache_meta *m)
 {
 	char *p = entry_path(c, key, image_format_ext(f));
 	struct stat st;
 	struct buf b = { 0 };
 	int rc = -1;
+	memset(m, 0, sizeof *m);
 	if (stat(p, &st) < 0 || read_file(p, &b) < 0 || !image_complete(b.data, b.len, f) ||
-	    image_dimensions(b.data, b.len, width, height) < 0)
+	    image_dimensions(b.data, b.len, &m->width, &m->height) < 0)
 		goto out;
-	*rendered_at = st.st_mtim.tv_sec;
-	*http_status = 0;
+	m->rendered_at = st.st_mtim.tv_sec;
 	char *meta = entry_path(c, key, "json");
 	struct buf mb = { 0 };
 	if (read_file(meta, &mb) == 0) {
 		cJSON *j = cJSON_ParseWithLength((char *)mb.data, mb.len);
 		const cJSON *hs = cJSON_GetObjectItemCaseSensitive(j, "http_status");
+		const cJSON *page = cJSON_GetObjectItemCaseSensitive(j, "page");
 		if (cJSON_IsNumber(hs))
-			*http_status = hs->valueint;
+			m->http_status = hs->valueint;
+		if (cJSON_IsObject(page)) {
+			char *t = cJSON_PrintUnformatted(page);
+			m->page_json = t ? xstrdup(t) : NULL;
+			cJSON_free(t);
+		}
 		cJSON_Delete(j);
 	}
 	buf_free(&mb);
@@ -155,20 +161,24 @@ out:
 }
 
 int cache_store(struct cache *c, const char *key, enum image_format f, const char *url,
-		const char *options_shown, const void *data, size_t len, int width, int height,
-		int http_status, time_t rendered_at, char **err)
+		const char *options_shown, const void *data, size_t len,
+		const struct cache_meta *meta_in, char **err)
 {
+	time_t rendered_at = meta_in->rendered_at;
 	if (make_fanout(c, key, err) < 0)
 		return -1;
 	cJSON *m = cJSON_CreateObject();
 	cJSON_AddStringToObject(m, "url", url);
 	cJSON_AddStringToObject(m, "options", options_shown);
 	cJSON_AddStringToObject(m, "format", image_format_name(f));
-	cJSON_AddNumberToObject(m, "width", width);
-	cJSON_AddNumberToObject(m, "height", height);
+	cJSON_AddNumberToObject(m, "width", meta_in->width);
+	cJSON_AddNumberToObject(m, "height", meta_in->height);
 	cJSON_AddNumberToObject(m, "bytes", (double)len);
-	cJSON_AddNumberToObject(m, "http_status", http_status);
+	cJSON_AddNumberToObject(m, "http_status", meta_in->http_status);
 	cJSON_AddNumberToObject(m, "rendered_at", (double)rendered_at);
+	cJSON *page = meta_in->page_json ? cJSON_Parse(meta_in->page_json) : NULL;
+	if (page)
+		cJSON_AddItemToObject(m, "page", page);
 	char *text = cJSON_PrintUnformatted(m);
 	cJSON_Delete(m);
 	char *meta = entry_path(c, key, "json");

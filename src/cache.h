@@ -40,17 +40,25 @@ int cache_touch(struct cache *c, const char *key, enum image_format f);
 /* How old the entry is, in seconds; -1 if there is none. */
 double cache_age(struct cache *c, const char *key, enum image_format f);
 
-/* Reads a valid entry into image (appended) with its render time and size.
- * Returns 0, or -1 if there is none or it is damaged (then it is a miss).
- * Marks the entry as used. */
+/* What an entry says of its image besides the bytes. */
+struct cache_meta {
+	time_t rendered_at;
+	int width, height; /* a PDF's first page in points */
+	int http_status;   /* 0: unknown */
+	char *page_json;   /* what the page did (a JSON object), or NULL */
+};
+
+/* Reads a valid entry into image (appended) and meta (its page_json for
+ * the caller to free). Returns 0, or -1 if there is none or it is damaged
+ * (then it is a miss). Marks the entry as used. */
 int cache_read(struct cache *c, const char *key, enum image_format f, struct buf *image,
-	       time_t *rendered_at, int *width, int *height, int *http_status);
+	       struct cache_meta *meta);
 
 /* Stores an entry atomically. options_shown is the options text with
  * secrets hashed. Returns 0 or -1 with *err. */
 int cache_store(struct cache *c, const char *key, enum image_format f, const char *url,
-		const char *options_shown, const void *data, size_t len, int width, int height,
-		int http_status, time_t rendered_at, char **err);
+		const char *options_shown, const void *data, size_t len,
+		const struct cache_meta *meta, char **err);
 
 /* Takes the entry's lock without waiting: a descriptor to pass to
  * cache_unlock(), -2 when another process holds it, -1 on error. */

@@ -92,6 +92,11 @@ struct capture {
 	int64_t net_activity;    /* when a request last started or ended */
 	int64_t settle_started;
 
+	/* What the page did, for reports (env->page_facts) */
+	int requests, failed_requests, console_errors;
+	struct strlist console;  /* the first few console errors, cut short */
+	char *final_url, *title, *content_type;
+
 	/* The network */
 	char *host;              /* the URL's own host, for --header and --user */
 	char *proxy_user, *proxy_password; /* a proxy's login, answered when it asks */
@@ -202,11 +207,36 @@ static bool net_error_transient(const char *e)
 	return false;
 }
 
+/* What the page did, as report lines show it (sink.c's page fields). */
+static char *page_facts_json(const struct capture *cap)
+{
+	cJSON *o = cJSON_CreateObject();
+	if (cap->final_url)
+		cJSON_AddStringToObject(o, "final_url", cap->final_url);
+	if (cap->title)
+		cJSON_AddStringToObject(o, "title", cap->title);
+	if (cap->content_type)
+		cJSON_AddStringToObject(o, "content_type", cap->content_type);
+	cJSON_AddNumberToObject(o, "requests", cap->requests);
+	cJSON_AddNumberToObject(o, "failed_requests", cap->failed_requests);
+	cJSON_AddNumberToObject(o, "console_errors", cap->console_errors);
+	cJSON *m = cJSON_AddArrayToObject(o, "console_messages");
+	for (size_t i = 0; i < cap->console.n; i++)
+		cJSON_AddItemToArray(m, cJSON_CreateString(cap->console.v[i]));
+	char *t = cJSON_PrintUnformatted(o);
+	cJSON_Delete(o);
+	char *copy = xstrdup(t);
+	cJSON_free(t);
+	return copy;
+}
+
 static void cap_finish(struct capture *cap)
 {
 	if (cap->state == ST_DONE)
 		return;
 	cap->state = ST_DONE;
+	if (cap->env->page_facts && cap->session_id)
+		cap->res.page_json = page_facts_json(cap);
 	loop_timer_stop(cap->deadline);
 	loop_timer_stop(cap->delay);
 	loop_timer_stop(cap->settle);
@@ -436,14 +466,33 @@ static void add_clip(cJSON *p, int x, int y, int w, int h)
 	cJSON_AddNumberToObject(clip, "scale", 1);
 }
 
+static void set_fact(char **dst, const cJSON *v, size_t max)
+{
+	if (!cJSON_IsString(v))
+		return;
+	free(*dst);
+	*dst = xstrndup(v->valuestring, strnlen(v->valuestring, max));
+	/* Cut on a character, not inside one. */
+	size_t n = strlen(*dst);
+	if (n == max)
+		while (n > 0 && ((unsigned char)(*dst)[n - 1] & 0xC0) == 0x80)
+			(*dst)[--n] = '\0';
+	if (n > 0 && n == max && ((unsigned char)(*dst)[n - 1] & 0x80))
+		(*dst)[n - 1] = '\0';
+}
+
 static void on_status(void *ud, const cJSON *result, const char *error)
 {
 	struct capture *cap = ud;
 	const cJSON *v = error ? NULL
 			       : cJSON_GetObjectItemCaseSensitive(
 					 cJSON_GetObjectItemCaseSensitive(result, "result"), "value");
-	if (cJSON_IsNumber(v) && v->valueint > 0)
-		cap->res.http_status = v->valueint;
+	const cJSON *st = cJSON_GetObjectItemCaseSensitive(v, "s");
+	if (cJSON_IsNumber(st) && st->valueint > 0)
+		cap->res.http_status = st->valueint;
+	set_fact(&cap->final_url, cJSON_GetObjectItemCaseSensitive(v, "u"), 2000);
+	set_fact(&cap->title, cJSON_GetObjectItemCaseSensitive(v, "t"), 300);
+	set_fact(&cap->content_type, cJSON_GetObjectItemCaseSensitive(v, "c"), 200);
 }
 
 /* Runs expr in the page (its value returned by value, a promise awaited
@@ -467,8 +516,9 @@ static void cap_evaluate(struct capture *cap, const char *expr, bool await_promi
 static void cap_ask_status(struct capture *cap)
 {
 	cap_evaluate(cap,
-		     "(() => { try { const e = performance.getEntriesByType('navigation')[0];"
-		     " return e ? e.responseStatus : 0; } catch (x) { return 0; } })()",
+		     "(() => { let s = 0; try { const e = performance.getEntriesByType('navigation')[0];"
+		     " s = e ? e.responseStatus : 0; } catch (x) {}"
+		     " return { s, u: location.href, t: document.title, c: document.contentType }; })()",
 		     false, 0, on_status);
 }
 
@@ -541,7 +591,6 @@ static void on_printed(void *ud, const cJSON *result, const char *error)
 	cap->res.image = pdf;
 	cap->res.width = w;
 	cap->res.height = h;
-	cap->res.pages = image_pdf_pages(pdf.data, pdf.len);
 	cap_finish(cap);
 }
 
@@ -1487,6 +1536,7 @@ static void setup_cookies(struct capture *cap)
  * its commands in order, so no round trip is spent waiting between them. */
 static void cap_setup_and_navigate(struct capture *cap)
 {
+	const struct capture_env *o = cap->env;
 	cap->setup_pending = 0;
 	setup_send(cap, "Page.enable", NULL);
 	cJSON *p = cJSON_CreateObject();
@@ -1500,12 +1550,14 @@ static void cap_setup_and_navigate(struct capture *cap)
 	cJSON *fetch = fetch_params(cap);
 	if (fetch)
 		setup_send(cap, "Fetch.enable", fetch);
-	if (cap->r->click.n) {
+	if (cap->r->click.n || o->page_facts) {
 		/* Only here: whether a click's effects are done is whether its
-		 * requests are. */
+		 * requests are; what a report says of them. */
 		cJSON *np = cJSON_CreateObject();
 		setup_send(cap, "Network.enable", np);
 	}
+	if (o->page_facts) /* console messages and exceptions, for reports */
+		setup_send(cap, "Runtime.enable", NULL);
 	setup_desktop(cap);
 	setup_reader(cap);
 	setup_identity(cap);
@@ -1685,6 +1737,46 @@ static void cap_request_paused(struct capture *cap, const cJSON *params)
 	}
 }
 
+/* For reports: console.error() and console.assert() failures, and
+ * uncaught exceptions; the first few kept, cut short. */
+#define CONSOLE_KEPT 3
+#define CONSOLE_MESSAGE_MAX 200
+static void cap_console(struct capture *cap, const char *method, const cJSON *params)
+{
+	struct buf b = { 0 };
+	if (!strcmp(method, "Runtime.consoleAPICalled")) {
+		const char *type = json_str(params, "type");
+		if (!type || (strcmp(type, "error") && strcmp(type, "assert")))
+			return;
+		const cJSON *a;
+		cJSON_ArrayForEach(a, cJSON_GetObjectItemCaseSensitive(params, "args")) {
+			const cJSON *v = cJSON_GetObjectItemCaseSensitive(a, "value");
+			const char *d = cJSON_IsString(v) ? v->valuestring : json_str(a, "description");
+			char num[64];
+			if (!d && cJSON_IsNumber(v)) {
+				snprintf(num, sizeof num, "%g", v->valuedouble);
+				d = num;
+			}
+			if (d && b.len < 4 * CONSOLE_MESSAGE_MAX)
+				buf_appendf(&b, "%s%.*s", b.len ? " " : "", 4 * CONSOLE_MESSAGE_MAX, d);
+		}
+	} else {
+		const cJSON *ex = cJSON_GetObjectItemCaseSensitive(params, "exceptionDetails");
+		const char *d = json_str(cJSON_GetObjectItemCaseSensitive(ex, "exception"), "description");
+		if (!d)
+			d = json_str(ex, "text");
+		if (d)
+			buf_appendf(&b, "%.*s", (int)strcspn(d, "\n"), d);
+	}
+	cap->console_errors++;
+	if (cap->console.n < CONSOLE_KEPT) {
+		char *q = str_quote(b.data ? (char *)b.data : "", CONSOLE_MESSAGE_MAX);
+		strlist_add(&cap->console, q);
+		free(q);
+	}
+	buf_free(&b);
+}
+
 /* --user, and a proxy's login: answered once per request, for the URL's
  * own host (any port) or the proxy; anything else, or a login refused,
  * is cancelled, and the page gets its 401 or 407. */
@@ -1734,6 +1826,20 @@ static void cap_network_event(struct capture *cap, const char *what, const cJSON
 	const char *id = json_str(params, "requestId");
 	if (!id)
 		return;
+	/* For reports: every request (a redirect's each hop), and those that
+	 * failed or were answered with an error status. */
+	if (!strcmp(what, "requestWillBeSent")) {
+		cap->requests++;
+	} else if (!strcmp(what, "loadingFailed")) {
+		if (!cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(params, "canceled")))
+			cap->failed_requests++;
+	} else if (!strcmp(what, "responseReceived")) {
+		const cJSON *st = cJSON_GetObjectItemCaseSensitive(
+			cJSON_GetObjectItemCaseSensitive(params, "response"), "status");
+		if (cJSON_IsNumber(st) && st->valueint >= 400)
+			cap->failed_requests++;
+		return;
+	}
 	size_t i = 0;
 	while (i < cap->inflight.n && strcmp(cap->inflight.v[i], id))
 		i++;
@@ -1779,6 +1885,9 @@ void capture_on_event(struct capture *cap, const char *method, const cJSON *para
 			 NULL, cap);
 	} else if (!strncmp(method, "Network.", 8)) {
 		cap_network_event(cap, method + 8, params);
+	} else if (!strcmp(method, "Runtime.consoleAPICalled") ||
+		   !strcmp(method, "Runtime.exceptionThrown")) {
+		cap_console(cap, method, params);
 	} else if (!strcmp(method, "Fetch.requestPaused")) {
 		cap_request_paused(cap, params);
 	} else if (!strcmp(method, "Fetch.authRequired")) {
@@ -1873,6 +1982,11 @@ void capture_free(struct capture *cap)
 	free(cap->proxy_user);
 	free(cap->proxy_password);
 	strlist_free(&cap->auth_tried);
+	strlist_free(&cap->console);
+	free(cap->final_url);
+	free(cap->title);
+	free(cap->content_type);
+	free(cap->res.page_json);
 	free(cap->context_id);
 	free(cap->target_id);
 	free(cap->session_id);

@@ -26,6 +26,8 @@ struct capture_env {
 	const struct strlist *blocked_hosts; /* without a blocklist: hosts (and their
 					       subdomains) refused by the browser itself */
 	struct workq *cpu;           /* where tiles are stitched, off the loop */
+	bool page_facts;             /* a report or manifest is written: what the
+				       page did is collected (Network, Runtime) */
 	bool hide_webdriver;         /* a browser not launched with the flag that
 				       keeps navigator.webdriver false */
 };

@@ -51,12 +51,18 @@ static void delivery_work(void *arg)
 	if (dv->revalidated)
 		cache_touch(d->c.cache, dv->job->key, it->format);
 	if (dv->from_cache) {
-		if (cache_read(d->c.cache, dv->job->key, it->format, &it->image, &it->rendered_at,
-			       &it->width, &it->height, &it->http_status) < 0) {
+		struct cache_meta m;
+		if (cache_read(d->c.cache, dv->job->key, it->format, &it->image, &m) < 0) {
 			dv->miss = true;
 			return;
 		}
 		it->ok = true;
+		it->rendered_at = m.rendered_at;
+		it->width = m.width;
+		it->height = m.height;
+		it->http_status = m.http_status;
+		free(it->page_json);
+		it->page_json = m.page_json;
 	}
 	/* The page's HTTP status, rendered now or cached: one rule for both. */
 	if (it->ok && it->http_status == 407) {
@@ -79,9 +85,10 @@ static void delivery_work(void *arg)
 		buf_free(&it->image);
 	}
 	if (dv->store && it->ok) {
+		struct cache_meta m = { it->rendered_at, it->width, it->height, it->http_status,
+					it->page_json };
 		cache_store(d->c.cache, dv->job->key, it->format, it->url, d->c.key_shown,
-			    it->image.data, it->image.len, it->width, it->height, it->http_status,
-			    it->rendered_at, &dv->cache_err);
+			    it->image.data, it->image.len, &m, &dv->cache_err);
 	}
 	sink_put(d->c.sink, it);
 }
@@ -176,6 +183,8 @@ void deliver_result(struct deliver *d, struct job *j, struct render_result *r)
 	it->http_status = r->http_status;
 	it->seconds = r->seconds;
 	it->rendered_at = r->rendered_at;
+	it->page_json = r->page_json; /* what the page did, failed or not */
+	r->page_json = NULL;
 	if (r->code) {
 		it->code = r->code;
 		it->message = xstrdup(r->message);

@@ -154,7 +154,7 @@ struct render_result {
 	bool unreachable;  /* the API could not be reached */
 	struct buf image;  /* the encoded image */
 	int width, height; /* pixels; a PDF: its first page in points */
-	int pages;         /* a PDF's pages */
+	char *page_json;   /* what the page did, for reports (capture.h); NULL */
 	double seconds;
 	time_t rendered_at; /* wall-clock time of the shot */
 };

@@ -438,7 +438,8 @@ static int start_renderer(struct run *r)
 			 .consent_script = r->consent ? consent_script_json(r->consent) : NULL,
 			 .consent_probe = r->consent_probe,
 			 .blocklist = r->blocklist,
-			 .blocked_hosts = &r->nocookie_hosts },
+			 .blocked_hosts = &r->nocookie_hosts,
+			 .page_facts = s->report || s->archive },
 		.hooks = { next_job, job_finished, r },
 	});
 	return r->slots ? 0 : -1;

@@ -2,6 +2,8 @@
 
 #include "sink.h"
 
+#include <cjson/cJSON.h>
+
 #include <archive.h>
 #include <archive_entry.h>
 #include <errno.h>
@@ -325,6 +327,21 @@ static void json_line(struct buf *b, const struct sink_item *it)
 		buf_appendf(b, "\"%s\"", it->source);
 	else
 		buf_puts(b, "null");
+	if (ok && it->format == IMAGE_PDF)
+		buf_appendf(b, ",\"pages\":%d", image_pdf_pages(it->image.data, it->image.len));
+	/* What the page did, rendered now or when the cached copy was. */
+	static const char *const page_fields[] = { "final_url",	      "title",
+						   "content_type",    "requests",
+						   "failed_requests", "console_errors",
+						   "console_messages" };
+	cJSON *page = it->page_json ? cJSON_Parse(it->page_json) : NULL;
+	for (size_t i = 0; i < ARRAY_LEN(page_fields); i++) {
+		const cJSON *v = cJSON_GetObjectItemCaseSensitive(page, page_fields[i]);
+		char *t = v ? cJSON_PrintUnformatted(v) : NULL;
+		buf_appendf(b, ",\"%s\":%s", page_fields[i], t ? t : "null");
+		cJSON_free(t);
+	}
+	cJSON_Delete(page);
 	buf_appendf(b, ",\"options\":%s}\n", it->options_json ? it->options_json : "{}");
 }
 
@@ -428,5 +445,6 @@ void sink_item_free(struct sink_item *it)
 	buf_free(&it->image);
 	free(it->file);
 	free(it->write_err);
+	free(it->page_json);
 	free(it);
 }

@@ -49,6 +49,7 @@ struct sink_item {
 	time_t rendered_at;
 	int attempts;
 	const char *source; /* "rendered", "cached" or "revalidated" for an image */
+	char *page_json;  /* what the page did (capture.h), a JSON object; NULL unknown */
 	/* set by sink_put */
 	char *file;       /* the file or entry name written */
 	char *write_err;  /* writing failed: the reason */

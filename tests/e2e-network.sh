@@ -154,6 +154,43 @@ sp --api --api-url "$API" --key k1 --proxy "http://$(cat "$T/plain.port" | sed '
 expect_rc 0
 check "the API request went through the proxy" grep -q '"target": "http://127.0.0.1:[0-9]*/v1/' "$T/plain.jsonl"
 
+# What the page did, in the report and the archive's manifest (and again,
+# from the cache): the final URL after a redirect, the title, the content
+# type, requests made and failed, console errors and the first messages.
+"$SAVEPAGE" --report "$T/facts.jsonl" -a "$T/facts.tar" "$BASE/redirect?to=/report.html" \
+	"$BASE/quad.html" 2>"$T/err"
+RC=$?
+expect_rc 0
+"$SAVEPAGE" --report "$T/facts2.jsonl" -o "$T/factsdir" "$BASE/redirect?to=/report.html" 2>"$T/err"
+tar -xOf "$T/facts.tar" manifest.jsonl >"$T/manifest.jsonl"
+for f in facts.jsonl manifest.jsonl facts2.jsonl; do
+	got=$(python3 - "$T/$f" "$BASE" <<'PY'
+import json, sys
+base = sys.argv[2]
+for line in open(sys.argv[1]):
+    e = json.loads(line)
+    if "redirect" in e["url"]:
+        m = e["console_messages"]
+        print(e["final_url"] == base + "/report.html", e["title"], e["content_type"],
+              e["requests"], e["failed_requests"], e["console_errors"], len(m),
+              m[0], m[1].startswith("second error xxx") and len(m[1]) < 260, m[2], e["source"])
+    else:
+        print(e["title"], e["requests"], e["failed_requests"], e["console_errors"], e["console_messages"])
+PY
+)
+	want="True A page for reports text/html 4 2 3 3 first error 42 True Error: uncaught here"
+	case $f in
+	facts2.jsonl) want="$want cached" ;;
+	*) want="$want rendered
+quadrants 1 0 0 []" ;;
+	esac
+	if [ "$(echo "$got" | sort)" = "$(echo "$want" | sort)" ]; then
+		ok "$f: the page's facts: $got"
+	else
+		fail "$f: got '$got', expected '$want'"
+	fi
+done
+
 # No secret anywhere: a run with all of them, -v, a report, an archive (and
 # its manifest) and the cache.
 "$SAVEPAGE" -v -r -1 --header 'X-Token: tok-SECRET' --user 'ann:s3cret p' \

@@ -43,17 +43,18 @@ int main(void)
 	struct buf jpg = { 0 };
 	CHECK(image_encode(img, IMAGE_JPEG, 80, &jpg, &err) == 0);
 	time_t when = time(NULL) - 100;
-	CHECK(cache_store(c, k1, IMAGE_JPEG, "https://a/", "w=1", jpg.data, jpg.len, 40, 30, 404,
-			  when, &err) == 0);
+	struct cache_meta in = { when, 40, 30, 404, "{\"title\":\"T\",\"requests\":3}" };
+	CHECK(cache_store(c, k1, IMAGE_JPEG, "https://a/", "w=1", jpg.data, jpg.len, &in, &err) == 0);
 	double age = cache_age(c, k1, IMAGE_JPEG);
 	CHECK(age >= 99 && age < 110);
 	CHECK(cache_age(c, k1, IMAGE_PNG) < 0); /* another format is another file */
 	struct buf back = { 0 };
-	time_t r = 0;
-	int w = 0, h = 0, status = 0;
-	CHECK(cache_read(c, k1, IMAGE_JPEG, &back, &r, &w, &h, &status) == 0);
+	struct cache_meta out;
+	CHECK(cache_read(c, k1, IMAGE_JPEG, &back, &out) == 0);
 	CHECK(back.len == jpg.len && !memcmp(back.data, jpg.data, jpg.len));
-	CHECK(r == when && w == 40 && h == 30 && status == 404);
+	CHECK(out.rendered_at == when && out.width == 40 && out.height == 30 && out.http_status == 404);
+	CHECK(out.page_json && !strcmp(out.page_json, "{\"title\":\"T\",\"requests\":3}"));
+	free(out.page_json);
 	buf_free(&back);
 
 	/* Listing, then a damaged image is a miss. */
@@ -63,7 +64,7 @@ int main(void)
 	char *img_path = xstrdup(e[0].path);
 	cache_entries_free(e, n);
 	CHECK(truncate(img_path, (off_t)jpg.len - 10) == 0);
-	CHECK(cache_read(c, k1, IMAGE_JPEG, &back, &r, &w, &h, &status) < 0);
+	CHECK(cache_read(c, k1, IMAGE_JPEG, &back, &out) < 0);
 	buf_free(&back);
 
 	/* Locks: a second holder is told to wait. */
