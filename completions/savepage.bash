@@ -56,7 +56,7 @@ _savepage() {
 
 	if [[ $cur == -* ]]; then
 		local opts='--width --height --fullpage --full-page --thumb-width --nocookie --noads --blocklist --delay
-			--selector --padding --clip --wait-until --wait-for-selector --wait-for --format --quality --pdf-paper --pdf-landscape
+			--selector --padding --clip --wait-until --wait-for-selector --wait-for --format --quality --pdf-paper --pdf-landscape --mhtml
 			--user-agent --accept-language --cookie --scale-factor --retina --device --list-devices
 			--dark-mode --reduced-motion
 			--disable-animations --timezone --bypass-csp --omit-background --hide --remove --click --style --style-file

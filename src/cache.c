@@ -128,6 +128,7 @@ int cache_read(struct cache *c, const char *key, enum image_format f, struct buf
 	struct stat st;
 	struct buf b = { 0 };
 	int rc = -1;
+	bool want_mhtml = m->want_mhtml;
 	memset(m, 0, sizeof *m);
 	if (stat(p, &st) < 0 || read_file(p, &b) < 0 || !image_complete(b.data, b.len, f) ||
 	    image_dimensions(b.data, b.len, &m->width, &m->height) < 0)
@@ -149,6 +150,18 @@ int cache_read(struct cache *c, const char *key, enum image_format f, struct buf
 		cJSON_Delete(j);
 	}
 	buf_free(&mb);
+	if (want_mhtml) {
+		char *mp = entry_path(c, key, "mhtml");
+		int r = read_file(mp, &m->mhtml);
+		free(mp);
+		if (r < 0 || m->mhtml.len == 0) {
+			buf_free(&m->mhtml);
+			free(m->page_json);
+			m->page_json = NULL;
+			free(meta);
+			goto out;
+		}
+	}
 	buf_append(image, b.data, b.len);
 	rc = 0;
 	/* Mark it used: the metadata's mtime orders `cache prune`. */
@@ -185,6 +198,11 @@ int cache_store(struct cache *c, const char *key, enum image_format f, const cha
 	char *img = entry_path(c, key, image_format_ext(f));
 	/* Metadata first: an image is never there without its description. */
 	int rc = atomic_write(meta, text, strlen(text), err);
+	if (rc == 0 && meta_in->mhtml.len) {
+		char *mp = entry_path(c, key, "mhtml");
+		rc = atomic_write(mp, meta_in->mhtml.data, meta_in->mhtml.len, err);
+		free(mp);
+	}
 	if (rc == 0)
 		rc = atomic_write(img, data, len, err);
 	if (rc == 0) {
@@ -312,7 +330,7 @@ void cache_entries_free(struct cache_entry *e, size_t n)
 int cache_remove(struct cache *c, const struct cache_entry *e)
 {
 	int rc = 0;
-	const char *exts[] = { image_format_ext(e->format), "json", "lock" };
+	const char *exts[] = { image_format_ext(e->format), "mhtml", "json", "lock" };
 	for (size_t i = 0; i < ARRAY_LEN(exts); i++) {
 		char *p = entry_path(c, e->key, exts[i]);
 		if (unlink(p) < 0 && errno != ENOENT)

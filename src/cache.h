@@ -46,10 +46,14 @@ struct cache_meta {
 	int width, height; /* a PDF's first page in points */
 	int http_status;   /* 0: unknown */
 	char *page_json;   /* what the page did (a JSON object), or NULL */
+	/* --mhtml: the page's record, stored beside the image; read when
+	 * want_mhtml (an entry without it is then a miss). */
+	struct buf mhtml;
+	bool want_mhtml;
 };
 
-/* Reads a valid entry into image (appended) and meta (its page_json for
- * the caller to free). Returns 0, or -1 if there is none or it is damaged
+/* Reads a valid entry into image (appended) and meta (its page_json and
+ * mhtml for the caller to free; meta->want_mhtml is read first). Returns 0, or -1 if there is none or it is damaged
  * (then it is a miss). Marks the entry as used. */
 int cache_read(struct cache *c, const char *key, enum image_format f, struct buf *image,
 	       struct cache_meta *meta);

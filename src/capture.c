@@ -102,6 +102,10 @@ struct capture {
 	char *proxy_user, *proxy_password; /* a proxy's login, answered when it asks */
 	struct strlist auth_tried; /* requests given a login once already */
 
+	/* --mhtml */
+	bool snapshot_done;
+	int stitch_pending;      /* what cap_after_shots goes on with */
+
 	struct loop_timer *deadline;
 	struct loop_timer *delay;
 	struct loop_timer *settle;
@@ -264,6 +268,7 @@ static void cap_fail(struct capture *cap, int code, bool transient, const char *
 	cap->res.message = str_quote(msg ? msg : "error", RESULT_MESSAGE_MAX);
 	free(msg);
 	buf_free(&cap->res.image);
+	buf_free(&cap->res.mhtml);
 	cap_finish(cap);
 }
 
@@ -384,6 +389,42 @@ static void stitch_done(void *arg)
 	free(st);
 }
 
+static void cap_after_shots(struct capture *cap, int stitch_tiles);
+
+static void on_snapshot(void *ud, const cJSON *result, const char *error)
+{
+	struct capture *cap = ud;
+	const char *data = error ? NULL : json_str(result, "data");
+	if (!data || !*data) {
+		cap_fail(cap, RENDER_E_RENDER, error && cdp_error_transient(error),
+			 "--mhtml: saving the page failed: %s", error ? error : "no data");
+		return;
+	}
+	buf_free(&cap->res.mhtml);
+	buf_append(&cap->res.mhtml, data, strlen(data));
+	cap->snapshot_done = true;
+	cap_after_shots(cap, cap->stitch_pending);
+}
+
+/* The shots are in. With --mhtml the page's record is taken first, of the
+ * page as it was shot; then the image work (stitch_tiles: that many shots
+ * to put together or shrink), or the end. */
+static void cap_after_shots(struct capture *cap, int stitch_tiles)
+{
+	if (cap->r->mhtml && !cap->snapshot_done) {
+		cap->stitch_pending = stitch_tiles;
+		cJSON *p = cJSON_CreateObject();
+		cJSON_AddStringToObject(p, "format", "mhtml");
+		cdp_send(cap->conn, cap->session_id, "Page.captureSnapshot", p,
+			 cap->timeout_ms + shoot_grace_ms(cap->env), on_snapshot, cap);
+		return;
+	}
+	if (stitch_tiles)
+		cap_finish_image(cap, stitch_tiles);
+	else
+		cap_finish(cap);
+}
+
 static void on_screenshot(void *ud, const cJSON *result, const char *error)
 {
 	struct capture *cap = ud;
@@ -427,7 +468,7 @@ static void on_screenshot(void *ud, const cJSON *result, const char *error)
 		cap->tiles = xcalloc(1, sizeof *cap->tiles);
 		cap->tiles_total = 1;
 		cap->tiles[0] = img;
-		cap_finish_image(cap, 1);
+		cap_after_shots(cap, 1);
 		return;
 	}
 	if (!cap->tiles) {
@@ -444,7 +485,7 @@ static void on_screenshot(void *ud, const cJSON *result, const char *error)
 		cap->res.image = img;
 		cap->res.width = w;
 		cap->res.height = h;
-		cap_finish(cap);
+		cap_after_shots(cap, 0);
 		return;
 	}
 	cap->tiles[cap->tiles_done] = img;
@@ -453,7 +494,7 @@ static void on_screenshot(void *ud, const cJSON *result, const char *error)
 		return;
 	}
 	/* Every tile is in: put them together off the loop. */
-	cap_finish_image(cap, cap->tiles_total);
+	cap_after_shots(cap, cap->tiles_total);
 }
 
 static void add_clip(cJSON *p, int x, int y, int w, int h)
@@ -591,7 +632,7 @@ static void on_printed(void *ud, const cJSON *result, const char *error)
 	cap->res.image = pdf;
 	cap->res.width = w;
 	cap->res.height = h;
-	cap_finish(cap);
+	cap_after_shots(cap, 0);
 }
 
 /* -f pdf: the page printed, its backgrounds with it, on the paper asked
@@ -1666,6 +1707,8 @@ static void cap_navigated(struct capture *cap, const cJSON *params)
 	cap->after_clean = NULL;
 	cap->res.http_status = 0;
 	cap->res.rendered_at = 0;
+	cap->snapshot_done = false;
+	buf_free(&cap->res.mhtml);
 	free(cap->loader_id);
 	cap->loader_id = xstrdup(loader);
 	cap->state = ST_LOAD;
@@ -1987,6 +2030,7 @@ void capture_free(struct capture *cap)
 	free(cap->title);
 	free(cap->content_type);
 	free(cap->res.page_json);
+	buf_free(&cap->res.mhtml);
 	free(cap->context_id);
 	free(cap->target_id);
 	free(cap->session_id);

@@ -51,7 +51,7 @@ static void delivery_work(void *arg)
 	if (dv->revalidated)
 		cache_touch(d->c.cache, dv->job->key, it->format);
 	if (dv->from_cache) {
-		struct cache_meta m;
+		struct cache_meta m = { .want_mhtml = d->c.render->mhtml };
 		if (cache_read(d->c.cache, dv->job->key, it->format, &it->image, &m) < 0) {
 			dv->miss = true;
 			return;
@@ -63,6 +63,7 @@ static void delivery_work(void *arg)
 		it->http_status = m.http_status;
 		free(it->page_json);
 		it->page_json = m.page_json;
+		it->mhtml = m.mhtml;
 	}
 	/* The page's HTTP status, rendered now or cached: one rule for both. */
 	if (it->ok && it->http_status == 407) {
@@ -86,7 +87,7 @@ static void delivery_work(void *arg)
 	}
 	if (dv->store && it->ok) {
 		struct cache_meta m = { it->rendered_at, it->width, it->height, it->http_status,
-					it->page_json };
+					it->page_json, it->mhtml, false };
 		cache_store(d->c.cache, dv->job->key, it->format, it->url, d->c.key_shown,
 			    it->image.data, it->image.len, &m, &dv->cache_err);
 	}
@@ -194,6 +195,8 @@ void deliver_result(struct deliver *d, struct job *j, struct render_result *r)
 		r->image = (struct buf){ 0 };
 		it->width = r->width;
 		it->height = r->height;
+		it->mhtml = r->mhtml;
+		r->mhtml = (struct buf){ 0 };
 	}
 	submit(d, it, j, false, j->quiet);
 }

@@ -62,6 +62,7 @@ enum opt_id {
 	OPT_STYLE_FILE,
 	OPT_PDF_PAPER,
 	OPT_PDF_LANDSCAPE,
+	OPT_MHTML,
 	OPT_JAVASCRIPT,
 	OPT_JS_FILE,
 	OPT_HEADER,
@@ -168,6 +169,10 @@ static const struct opt_def opt_table[] = {
 	  "with -f pdf: A4, Letter or Legal (default A4)", false, false },
 	{ OPT_PDF_LANDSCAPE, "pdf-landscape", 0, ARG_NONE, NULL, 0, 0, NULL,
 	  "with -f pdf: print the page in landscape", false, false },
+	{ OPT_MHTML, "mhtml", 0, ARG_NONE, NULL, 0, 0, NULL,
+	  "also keep the page itself, as Chrome saves it after the shot: NAME.mhtml beside "
+	  "each image",
+	  false, false },
 	{ OPT_USER_AGENT, "user-agent", 'A', ARG_STRING, "STRING", 0, 0, NULL,
 	  "User-Agent header and navigator.userAgent (default Chrome's)", false, false },
 	{ OPT_ACCEPT_LANGUAGE, "accept-language", 'L', ARG_STRING, "STRING", 0, 0, NULL,
@@ -577,6 +582,7 @@ static char *apply_page_option(struct settings *s, const struct opt_def *d, cons
 		break;
 	}
 	case OPT_PDF_LANDSCAPE: r->pdf_landscape = on; break;
+	case OPT_MHTML: r->mhtml = on; break;
 	case OPT_HIDE:
 	case OPT_REMOVE:
 	case OPT_CLICK:
@@ -787,6 +793,7 @@ static char *opt_apply(struct settings *s, const struct opt_def *d, const char *
 	case OPT_OMIT_BACKGROUND:
 	case OPT_PDF_PAPER:
 	case OPT_PDF_LANDSCAPE:
+	case OPT_MHTML:
 	case OPT_HIDE:
 	case OPT_REMOVE:
 	case OPT_CLICK:

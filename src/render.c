@@ -46,6 +46,8 @@ const struct render_field render_fields[] = {
 	{ "quality", RT_INT, F(quality), RF_PIXELS, quality_set },
 	{ "pdf_paper", RT_STRING, F(pdf_paper), RF_PIXELS | RF_LOCAL, NULL },
 	{ "pdf_landscape", RT_BOOL, F(pdf_landscape), RF_PIXELS | RF_LOCAL, NULL },
+	/* Not the pixels, but what an entry holds: keyed apart. */
+	{ "mhtml", RT_BOOL, F(mhtml), RF_PIXELS | RF_LOCAL, NULL },
 	{ "refresh", RT_LONG, F(refresh), RF_API, refresh_set },
 	{ "user_agent", RT_STRING, F(user_agent), RF_PIXELS | RF_API, NULL },
 	{ "accept_language", RT_STRING, F(accept_language), RF_PIXELS | RF_API, NULL },

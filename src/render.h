@@ -29,6 +29,7 @@ struct render {
 	int quality;             /* JPEG and WebP */
 	char *pdf_paper;         /* -f pdf: "Letter" or "Legal"; NULL: A4 */
 	bool pdf_landscape;
+	bool mhtml;              /* --mhtml: the page's record beside the image */
 	char *user_agent;        /* NULL: the browser's own */
 	char *accept_language;   /* NULL: the browser's own */
 	char *cookie;            /* NULL: none */
@@ -155,6 +156,7 @@ struct render_result {
 	struct buf image;  /* the encoded image */
 	int width, height; /* pixels; a PDF: its first page in points */
 	char *page_json;   /* what the page did, for reports (capture.h); NULL */
+	struct buf mhtml;  /* --mhtml: the page as Chrome serialised it after the shot */
 	double seconds;
 	time_t rendered_at; /* wall-clock time of the shot */
 };

@@ -126,6 +126,11 @@ static int plan_output(const struct settings *s, struct sink_opts *so, bool *pri
 		so->kind = SINK_DIR; /* the current directory */
 		*print_names = !several && !s->quiet;
 	}
+	if (s->render.mhtml && so->kind == SINK_STDOUT) {
+		log_err("--mhtml: the image goes to standard output and the record would have "
+			"nowhere to go; give -o FILE, -o DIR or -a FILE");
+		return EXIT_USAGE;
+	}
 	if (s->report && !strcmp(s->report, "-") && so->kind == SINK_STDOUT) {
 		log_err("--report -: standard output already carries the image");
 		return EXIT_USAGE;

@@ -327,6 +327,13 @@ static void json_line(struct buf *b, const struct sink_item *it)
 		buf_appendf(b, "\"%s\"", it->source);
 	else
 		buf_puts(b, "null");
+	if (ok && it->mhtml_file) {
+		char sha[65];
+		sha256_hex(it->mhtml.data, it->mhtml.len, sha);
+		buf_puts(b, ",\"mhtml_file\":");
+		buf_append_json_str(b, it->mhtml_file);
+		buf_appendf(b, ",\"mhtml_bytes\":%zu,\"mhtml_sha256\":\"%s\"", it->mhtml.len, sha);
+	}
 	if (ok && it->format == IMAGE_PDF)
 		buf_appendf(b, ",\"pages\":%d", image_pdf_pages(it->image.data, it->image.len));
 	/* What the page did, rendered now or when the cached copy was. */
@@ -343,6 +350,33 @@ static void json_line(struct buf *b, const struct sink_item *it)
 	}
 	cJSON_Delete(page);
 	buf_appendf(b, ",\"options\":%s}\n", it->options_json ? it->options_json : "{}");
+}
+
+/* The record's name: the image's, its extension made .mhtml. */
+static char *record_name(const char *image)
+{
+	const char *slash = strrchr(image, '/');
+	const char *dot = strrchr(slash ? slash + 1 : image, '.');
+	size_t stem = dot && dot != (slash ? slash + 1 : image) ? (size_t)(dot - image) : strlen(image);
+	return xasprintf("%.*s.mhtml", (int)stem, image);
+}
+
+/* --mhtml: the record beside the image just written (it->file). */
+static char *put_record(struct sink *s, struct sink_item *it)
+{
+	char *err = NULL;
+	if (s->o.kind == SINK_ARCHIVE) {
+		char *name = unique_name(s, record_name(it->file));
+		if (archive_add(s, name, it->mhtml.data, it->mhtml.len, it->rendered_at, &err) == 0)
+			it->mhtml_file = name, name = NULL;
+		free(name);
+	} else {
+		char *path = record_name(it->file);
+		if (atomic_write(path, it->mhtml.data, it->mhtml.len, &err) == 0)
+			it->mhtml_file = path, path = NULL;
+		free(path);
+	}
+	return err;
 }
 
 int sink_put(struct sink *s, struct sink_item *it)
@@ -379,6 +413,8 @@ int sink_put(struct sink *s, struct sink_item *it)
 			break;
 		}
 		}
+		if (!err && it->mhtml.len && s->o.kind != SINK_STDOUT)
+			err = put_record(s, it);
 		if (err)
 			it->write_err = err;
 	}
@@ -446,5 +482,7 @@ void sink_item_free(struct sink_item *it)
 	free(it->file);
 	free(it->write_err);
 	free(it->page_json);
+	buf_free(&it->mhtml);
+	free(it->mhtml_file);
 	free(it);
 }

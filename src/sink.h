@@ -50,9 +50,11 @@ struct sink_item {
 	int attempts;
 	const char *source; /* "rendered", "cached" or "revalidated" for an image */
 	char *page_json;  /* what the page did (capture.h), a JSON object; NULL unknown */
+	struct buf mhtml; /* --mhtml: the page's record, written beside the image */
 	/* set by sink_put */
 	char *file;       /* the file or entry name written */
 	char *write_err;  /* writing failed: the reason */
+	char *mhtml_file; /* where the record went */
 };
 
 struct sink;

@@ -76,6 +76,38 @@ sp_config -W 400 -H 300 -o "$T/conf2.out" "$BASE/quad.html"
 expect_probe "$T/conf2.out" "webp 400 300"
 rm "$T/config/savepage/config"
 
+# --mhtml: the page as Chrome saved it after the shot, beside the image:
+# its HTML (as the script left it) and its image as parts.
+sp --mhtml -o "$T/rec.png" --report "$T/rec.jsonl" "$BASE/record.html"
+expect_rc 0
+expect_probe "$T/rec.png" "png 1440 900"
+check "the record holds the page's text" grep -q 'The words of this page, kept in its record' "$T/rec.mhtml"
+check "the record holds the page as the script left it" grep -q 'data-ran=3D"yes"' "$T/rec.mhtml"
+check "the record holds the image as a part" \
+	sh -c "grep -q '^Content-Type: image/png' '$T/rec.mhtml' && grep -q '^Content-Location: $BASE/color.png?c=3D0000ff\|^Content-Location: $BASE/color.png?c=0000ff' '$T/rec.mhtml'"
+got=$(python3 -c '
+import hashlib, json, sys
+e = json.loads(open(sys.argv[1]).readline())
+d = open(sys.argv[2], "rb").read()
+print(e["mhtml_file"] == sys.argv[2], e["mhtml_bytes"] == len(d), e["mhtml_sha256"] == hashlib.sha256(d).hexdigest())
+' "$T/rec.jsonl" "$T/rec.mhtml")
+check "the report names the record, its size and digest ($got)" test "$got" = "True True True"
+# In an archive, each record its own entry; then again from the cache.
+sp --mhtml -f jpeg -i "$T/urls" -a "$T/rec.tar"
+expect_rc 0
+check "the archive holds each image and its record" \
+	test "$(tar -tf "$T/rec.tar" | grep -c '\.mhtml$')" = 2 -a "$(tar -tf "$T/rec.tar" | grep -c '\.jpg$')" = 2
+sp --mhtml -f jpeg -i "$T/urls" -o "$T/recdir" --report "$T/rec2.jsonl"
+check "from the cache, with the records" test "$(grep -c '"source":"cached".*"mhtml_file"' "$T/rec2.jsonl")" = 2
+check "two records in the directory" test "$(ls "$T/recdir"/*.mhtml | wc -l)" = 2
+sp --mhtml -o - "$BASE/quad.html"
+expect_rc 2
+expect_err "--mhtml: the image goes to standard output"
+printf 'mhtml = yes\n' >"$T/config/savepage/config"
+sp_config -o "$T/confrec.jpg" "$BASE/record.html"
+check "mhtml in the config file" test -s "$T/confrec.mhtml"
+rm "$T/config/savepage/config"
+
 # What makes no sense for a PDF, or is not offered: usage errors naming it.
 usage() { # usage MESSAGE ARGS...
 	msg=$1
@@ -96,4 +128,5 @@ usage "--pdf-landscape goes with -f pdf" --pdf-landscape -f webp
 usage "the hosted API makes JPEG and PNG only, not PDF" --api --api-url http://127.0.0.1:9/ --key k
 usage "not WebP" -f webp --api --api-url http://127.0.0.1:9/ --key k
 usage "--omit-background needs PNG" -f webp --omit-background
+usage "the hosted API does not offer mhtml" --mhtml -f png --api --api-url http://127.0.0.1:9/ --key k
 finish
