@@ -178,6 +178,10 @@ const char *capture_explain_net_error(const char *e)
 		{ "ERR_CERT_", "TLS certificate error" },
 		{ "ERR_SSL_", "TLS error" },
 		{ "ERR_BAD_SSL_CLIENT_AUTH_CERT", "TLS client certificate refused" },
+		{ "ERR_PROXY_CONNECTION_FAILED", "cannot reach the proxy" },
+		{ "ERR_TUNNEL_CONNECTION_FAILED", "the proxy would not connect to the host" },
+		{ "ERR_PROXY_AUTH", "the proxy refused the login" },
+		{ "ERR_SOCKS_CONNECTION_FAILED", "the SOCKS proxy could not reach the host" },
 	};
 	for (size_t i = 0; i < ARRAY_LEN(table); i++)
 		if (strstr(e, table[i].code))

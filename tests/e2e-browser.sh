@@ -19,14 +19,23 @@ expect_no_browser_left
 
 # A proxy in the environment (common on company networks) never carries the
 # DevTools connection to our own browser: with http_proxy and https_proxy at
-# a closed port, captures work as before (pages on 127.0.0.1 go direct too).
+# a closed port, captures work as before when no_proxy sends the page direct
+# (as curl, savepage proxies loopback pages too; tests/e2e-network.sh).
 closed=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 (http_proxy="http://127.0.0.1:$closed" https_proxy="http://127.0.0.1:$closed" \
 	HTTP_PROXY="http://127.0.0.1:$closed" ALL_PROXY="http://127.0.0.1:$closed" \
+	no_proxy=127.0.0.1 \
 	"$SAVEPAGE" --no-cache -o "$T/proxied.png" "$BASE/quad.html" 2>"$T/err"; echo $? >"$T/rc")
 RC=$(cat "$T/rc")
 expect_rc 0
 expect_probe "$T/proxied.png" "png 1440 900"
+# Without no_proxy the page goes to that proxy, as curl would send it, and
+# the URL fails naming it.
+(http_proxy="http://127.0.0.1:$closed" \
+	"$SAVEPAGE" --no-cache -o "$T/proxied2.png" "$BASE/quad.html" 2>"$T/err"; echo $? >"$T/rc")
+RC=$(cat "$T/rc")
+expect_rc 1
+expect_err "ERR_PROXY_CONNECTION_FAILED"
 
 # --browser-arg reaches Chrome: a made-up host name resolves only through it.
 sp --browser-arg "--host-resolver-rules=MAP savepage.test 127.0.0.1" -o "$T/m.png" "http://savepage.test:$PORT/quad.html"

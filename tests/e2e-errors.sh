@@ -70,11 +70,11 @@ expect_rc 0
 expect_probe "$T/idn.png" "png 1440 900"
 check "the page was asked for as xn--bcher-kva.example" grep -q '"host": "xn--bcher-kva.example' "$T/requests.jsonl"
 
-# Long options are spelled out: --user is not taken for --user-agent (which
+# Long options are spelled out: --user-a is not taken for --user-agent (which
 # would send the password to every site), and the message names what starts so.
-sp --user alice:secretpw -o "$T/x.png" "$BASE/quad.html"
+sp --user-a alice:secretpw -o "$T/x.png" "$BASE/quad.html"
 expect_rc 2
-expect_err "^savepage: unknown option '--user'$"
+expect_err "^savepage: unknown option '--user-a'$"
 expect_err "options that start so: --user-agent"
 check "the password is in no message" sh -c "! grep -q secretpw '$T/err'"
 check "nothing captured after a usage error" test ! -e "$T/x.png"

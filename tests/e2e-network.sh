@@ -134,6 +134,14 @@ printf 'proxy = http://%s\n' "$PROXY" >"$T/config/savepage/config"
 sp_config -o "$T/confpx.png" "$BASE/quad.html"
 check "proxy in the config file" grep -q "$BASE/quad.html" "$T/plain.jsonl"
 rm "$T/config/savepage/config"
+: >"$T/plain.jsonl"
+printf 'proxy = http://%s\nno_proxy = 127.0.0.1\n' "$PROXY" >"$T/config/savepage/config"
+sp_config -o "$T/confnp.png" "$BASE/quad.html"
+expect_rc 0
+check "no_proxy in the config file" test ! -s "$T/plain.jsonl"
+rm "$T/config/savepage/config"
+sp --proxy "http://$PROXY" --no_proxy localhost,127.0.0.1 -o "$T/np3.png" "$BASE/quad.html"
+check "--no_proxy, the API spelling" test ! -s "$T/plain.jsonl"
 
 # A proxy that asks for a login: given from the address, or refused (407).
 start_proxy login --auth 'pu:pp SECRET'
