@@ -33,19 +33,22 @@ def E(method, params, sid="S1"):
 
 # Flags of the harness's first byte ...
 FULLPAGE, THUMB, PNG, COOKIE, SCRIPT, NOADS, HOSTS, WEBDRIVER = 1, 2, 4, 8, 16, 32, 64, 128
-# ... and of its second (issue 12's options).
+# ... of its second (issue 12's options) ...
 CLICK, HIDE, SELECTOR, CLIP, SCALE, ALPHA, WAITS, JS = 1, 2, 4, 8, 16, 32, 64, 128
+# ... and of its third (issue 13's).
+WEBP, PDF, MHTML, FACTS, HEADER, AUTH, PROXYAUTH, LANDSCAPE = 1, 2, 4, 8, 16, 32, 64, 128
 
 
-def setup(flags, shape=0):
+def setup(flags, shape=0, net=0):
     """The set-up burst: Page.enable, lifecycle, Inspector.enable, [Fetch.enable],
-    [Network.enable], metrics, fonts, [webdriver script], [background], user
-    agent, [locale], [cookies]."""
+    [Network.enable], [Runtime.enable], metrics, fonts, [webdriver script],
+    [background], user agent, [locale], [cookies]."""
     n = 6
-    n += 1 if flags & (NOADS | HOSTS) else 0
+    n += 1 if flags & (NOADS | HOSTS) or net & (HEADER | AUTH | PROXYAUTH) else 0
     n += 2 if flags & COOKIE else 0
     n += 1 if flags & WEBDRIVER else 0
-    n += 1 if shape & CLICK else 0
+    n += 1 if shape & CLICK or net & FACTS else 0
+    n += 1 if net & FACTS else 0
     n += 1 if shape & ALPHA else 0
     return [R({})] * n
 
@@ -53,7 +56,8 @@ def setup(flags, shape=0):
 head = [R({"browserContextId": "C1"}), R({"targetId": "T1"}), R({"sessionId": "S1"})]
 nav = [R({"frameId": "T1", "loaderId": "L1"})]
 load = [E("Page.lifecycleEvent", {"frameId": "T1", "loaderId": "L1", "name": "load", "timestamp": 1})]
-status = [R({"result": {"type": "number", "value": 200}})]
+status = [R({"result": {"type": "object", "value": {"s": 200, "u": "https://example.com/next",
+                                                   "t": "A title", "c": "text/html"}}})]
 scrolled = [R({"result": {"type": "number", "value": 1}})]
 done = [R({"result": {"type": "undefined"}})]
 
@@ -66,9 +70,9 @@ def metrics(h):
     return [R({"cssContentSize": {"x": 0, "y": 0, "width": 64, "height": h}})]
 
 
-def seed(name, flags, lines, shape=0):
+def seed(name, flags, lines, shape=0, net=0):
     with open(f"{out}/{name}", "wb") as f:
-        f.write(bytes([flags, shape]) + "\n".join(lines).encode())
+        f.write(bytes([flags, shape, net]) + "\n".join(lines).encode())
 
 
 jpeg, png = image(64, 48, "3366cc", "jpeg"), image(64, 48, "3366cc", "png")
@@ -126,3 +130,44 @@ idle = [E("Page.lifecycleEvent", {"frameId": "T1", "loaderId": "L1", "name": "ne
 seed("seed-waits", 0, head + setup(0, WAITS) + nav + load + idle + true + true + status +
      shot(jpeg), WAITS)
 seed("seed-click", 0, head + setup(0, CLICK) + nav + load + true, CLICK)
+
+# Issue 13: WebP from Chrome and stitched by libwebp, a PDF printed, an
+# MHTML record, what the page did (for reports), a header, logins.
+seed("seed-webp", 0, head + setup(0, 0, WEBP) + nav + load + status +
+     shot(image(64, 48, "3366cc", "webp")), 0, WEBP)
+seed("seed-webp-tiles", FULLPAGE, head + setup(FULLPAGE, 0, WEBP) + nav + load + status + scrolled +
+     metrics(9000) + shot(image(64, 8192, "ffff00", "png")) + shot(image(64, 808, "ff8800", "png")),
+     0, WEBP)
+pdf = (b"%PDF-1.4\n1 0 obj << /Type /Pages /Count 1 >>\n"
+       b"2 0 obj << /Type /Page /MediaBox [0 0 595.92 841.92] >>\n%%EOF\n")
+seed("seed-pdf", 0, head + setup(0, 0, PDF | LANDSCAPE) + nav + load + status +
+     [R({"data": base64.b64encode(pdf).decode()})], 0, PDF | LANDSCAPE)
+mhtml = [R({"data": "From: <Saved by Blink>\r\nSubject: x\r\n\r\n<html></html>"})]
+seed("seed-mhtml", 0, head + setup(0, 0, MHTML) + nav + load + status + shot(jpeg) + mhtml, 0, MHTML)
+seed("seed-mhtml-thumb", THUMB, head + setup(THUMB, 0, MHTML) + nav + load + status + shot(jpeg) +
+     mhtml, 0, MHTML)
+facts = [E("Network.requestWillBeSent", {"requestId": "n1", "request": {"url": "https://example.com/"}}),
+         E("Network.responseReceived", {"requestId": "n1", "response": {"status": 404}}),
+         E("Network.loadingFailed", {"requestId": "n2", "errorText": "net::ERR_FAILED"}),
+         E("Runtime.consoleAPICalled", {"type": "error", "args": [{"type": "string", "value": "boom"},
+                                                                  {"type": "number", "value": 42}]}),
+         E("Runtime.exceptionThrown", {"exceptionDetails": {"text": "Uncaught",
+                                                            "exception": {"description": "Error: x\n at y"}}})]
+seed("seed-facts", 0, head + setup(0, 0, FACTS) + nav + facts + load + status + shot(jpeg), 0, FACTS)
+auth = [E("Fetch.requestPaused", {"requestId": "r1", "request": {"url": "https://example.com/",
+                                                                 "headers": {"Accept": "*/*", "x-a": "0"}}}),
+        R({}),
+        E("Fetch.authRequired", {"requestId": "r1", "authChallenge": {"source": "Proxy",
+                                                                      "origin": "http://proxy.example:3128"}}),
+        R({}),
+        E("Fetch.authRequired", {"requestId": "r1", "authChallenge": {"source": "Server",
+                                                                      "origin": "https://example.com"}}),
+        R({}),
+        E("Fetch.authRequired", {"requestId": "r1", "authChallenge": {"source": "Server",
+                                                                      "origin": "https://example.com"}}),
+        R({}),
+        E("Fetch.authRequired", {"requestId": "r9", "authChallenge": {"source": "Server",
+                                                                      "origin": "https://other.example"}}),
+        R({})]
+seed("seed-auth", 0, head + setup(0, 0, HEADER | AUTH | PROXYAUTH) + nav + auth + load + status +
+     shot(jpeg), 0, HEADER | AUTH | PROXYAUTH)

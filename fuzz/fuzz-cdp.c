@@ -14,6 +14,8 @@
 
 #include <string.h>
 
+#include <cjson/cJSON.h>
+
 #include "blocklist.h"
 #include "capture.h"
 #include "cdp.h"
@@ -92,10 +94,10 @@ FUZZ_ENTRY(cdp)
 		atexit(free_shared); /* before the leak check at exit */
 	}
 	FUZZ_CHECK(cdp_loop);
-	if (size < 2)
+	if (size < 3)
 		return 0;
-	uint8_t flags = data[0], shape = data[1];
-	data += 2, size -= 2;
+	uint8_t flags = data[0], shape = data[1], net = data[2];
+	data += 3, size -= 3;
 
 	struct render r;
 	render_init(&r);
@@ -136,6 +138,31 @@ FUZZ_ENTRY(cdp)
 		r.style = xstrdup("body { color: red }");
 		r.javascript = xstrdup("await 1");
 	}
+	/* The third byte: issue 13's formats, record, reports and network. */
+	if (net & 1)
+		r.format = IMAGE_WEBP;
+	if (net & 2) { /* a PDF: never a thumbnail, a box or transparency */
+		r.format = IMAGE_PDF;
+		r.thumb_width = 0;
+		r.omit_background = false;
+		strlist_free(&r.selector);
+		free(r.clip);
+		r.clip = NULL;
+		r.clip_w = 0;
+		r.pdf_landscape = net & 128;
+	}
+	r.mhtml = net & 4;
+	if (net & 16)
+		strlist_add(&r.headers, "X-A: 1");
+	if (net & 32) {
+		r.auth_user = xstrdup("ann");
+		r.auth_password = xstrdup("pw");
+	}
+	if (net & 64) {
+		r.proxy.http = xstrdup("http://pu:pp@proxy.example:3128");
+		r.proxy.https = xstrdup("socks5://proxy.example");
+		r.proxy.no_proxy = xstrdup("intranet.example");
+	}
 	struct strlist hosts = { 0 };
 	strlist_add(&hosts, "consent.example");
 	struct capture_env env = {
@@ -149,6 +176,7 @@ FUZZ_ENTRY(cdp)
 		.blocked_hosts = flags & 64 ? &hosts : NULL,
 		.cpu = NULL, /* stitched and shrunk at once, on this thread */
 		.hide_webdriver = flags & 128,
+		.page_facts = net & 8,
 	};
 
 	struct harness h = { 0 };
@@ -195,14 +223,33 @@ FUZZ_ENTRY(cdp)
 		FUZZ_CHECK(image_sniff(res->image.data, res->image.len, &f) == 0 && f == r.format);
 		FUZZ_CHECK(image_dimensions(res->image.data, res->image.len, &w, &hh) == 0);
 		FUZZ_CHECK(w == res->width && hh == res->height);
+		FUZZ_CHECK(image_complete(res->image.data, res->image.len, r.format));
 		if (r.thumb_width)
 			FUZZ_CHECK(w <= render_image_width(&r));
-		/* Never wider than the window or the region asked for. */
-		FUZZ_CHECK(w <= render_px(&r, r.clip_w ? r.clip_w : r.width) + 1);
+		/* Never wider than the window or the region asked for (a PDF's
+		 * size is its paper's). */
+		if (r.format != IMAGE_PDF)
+			FUZZ_CHECK(w <= render_px(&r, r.clip_w ? r.clip_w : r.width) + 1);
+		/* --mhtml: the record came with it. */
+		FUZZ_CHECK(!r.mhtml || res->mhtml.len > 0);
+		FUZZ_CHECK(r.mhtml || res->mhtml.len == 0);
 	} else {
 		FUZZ_CHECK(res->message && *res->message);
 		fuzz_check_text(res->message, RESULT_MESSAGE_MAX + 64);
 		FUZZ_CHECK(res->image.len == 0);
+		FUZZ_CHECK(res->mhtml.len == 0);
+	}
+	/* For a report: what the page did, a JSON object whatever the page sent. */
+	if (res->page_json) {
+		FUZZ_CHECK(utf8_valid(res->page_json, strlen(res->page_json)));
+		cJSON *pj = cJSON_Parse(res->page_json);
+		FUZZ_CHECK(cJSON_IsObject(pj));
+		const cJSON *msgs = cJSON_GetObjectItemCaseSensitive(pj, "console_messages");
+		FUZZ_CHECK(cJSON_IsArray(msgs) && cJSON_GetArraySize(msgs) <= 3);
+		const cJSON *msg;
+		cJSON_ArrayForEach(msg, msgs)
+			fuzz_check_text(msg->valuestring, 400);
+		cJSON_Delete(pj);
 	}
 	capture_free(h.cap);
 	h.cap = NULL;

@@ -513,7 +513,7 @@ static void add_clip(cJSON *p, int x, int y, int w, int h)
 
 static void set_fact(char **dst, const cJSON *v, size_t max)
 {
-	if (!cJSON_IsString(v))
+	if (!cJSON_IsString(v) || !utf8_valid(v->valuestring, strlen(v->valuestring)))
 		return;
 	free(*dst);
 	*dst = xstrndup(v->valuestring, strnlen(v->valuestring, max));
