@@ -43,16 +43,22 @@ sp --no-cache -d 1 -W 1000 -H 700 -f png -o "$T/reference.png" "$BASE/consent.ht
 expect_rc 0
 d=$("$PROBE" diff "$T/reference-nc.png" "$T/reference.png")
 check "a page with no banner: the same pixels with --nocookie ($d)" test "$(echo "$d" | cut -d' ' -f2)" = 0
-for lib in vanilla-cookieconsent cookieconsent klaro tarteaucitron cookies-eu-banner cookie-notice \
-	cookie-consent-box; do
-	sp --no-cache -d 1 -W 1000 -H 700 -f png -o "$T/$lib.png" "$BASE/consent.html?lib=$lib"
-	expect_rc 0
-	shown=$("$PROBE" diff "$T/$lib.png" "$T/reference.png" | cut -d' ' -f1)
+# Each library's page in one run without --nocookie and one with (a tab
+# each, files named by input line).
+LIBLIST="vanilla-cookieconsent cookieconsent klaro tarteaucitron cookies-eu-banner cookie-notice
+cookie-consent-box"
+for lib in $LIBLIST; do echo "$BASE/consent.html?lib=$lib"; done >"$T/libs.txt"
+sp --no-cache -j 4 -d 1 -W 1000 -H 700 -f png -n '{n}.png' -o "$T/libs" -i "$T/libs.txt"
+expect_rc 0
+sp --no-cache --nocookie -j 4 -d 1 -W 1000 -H 700 -f png -n '{n}.png' -o "$T/libs-nc" -i "$T/libs.txt"
+expect_rc 0
+n=0
+for lib in $LIBLIST; do
+	n=$((n + 1))
+	shown=$("$PROBE" diff "$T/libs/$n.png" "$T/reference.png" | cut -d' ' -f1)
 	check "$lib: its banner shows without --nocookie (MAE $shown%)" \
 		awk "BEGIN { exit !($shown >= 1) }"
-	sp --no-cache --nocookie -d 1 -W 1000 -H 700 -f png -o "$T/$lib-nc.png" "$BASE/consent.html?lib=$lib"
-	expect_rc 0
-	left=$("$PROBE" diff "$T/$lib-nc.png" "$T/reference.png" | cut -d' ' -f1)
+	left=$("$PROBE" diff "$T/libs-nc/$n.png" "$T/reference.png" | cut -d' ' -f1)
 	check "$lib: gone with --nocookie (MAE $left% against the page without it)" \
 		awk "BEGIN { exit !($left < 0.5) }"
 done
@@ -60,11 +66,14 @@ done
 # The heuristic pass's words, in each language of the rules file: a bar no
 # rule names and autoconsent does not know, without the word "cookie".
 sp --no-cache -W 1000 -H 700 -f png -o "$T/words.png" "$BASE/banner-words.html"
-for lang in de fr es it nl pt pl en; do
-	sp --no-cache --nocookie -W 1000 -H 700 -f png -o "$T/words-$lang.png" \
-		"$BASE/banner-words.html?lang=$lang"
-	expect_rc 0
-	d=$("$PROBE" diff "$T/words-$lang.png" "$T/words.png")
+LANGS="de fr es it nl pt pl en"
+for lang in $LANGS; do echo "$BASE/banner-words.html?lang=$lang"; done >"$T/langs.txt"
+sp --no-cache --nocookie -j 4 -W 1000 -H 700 -f png -n '{n}.png' -o "$T/words" -i "$T/langs.txt"
+expect_rc 0
+n=0
+for lang in $LANGS; do
+	n=$((n + 1))
+	d=$("$PROBE" diff "$T/words/$n.png" "$T/words.png")
 	check "$lang: the bar is found by its words and hidden ($d)" test "$(echo "$d" | cut -d' ' -f2)" = 0
 done
 sp --no-cache -W 1000 -H 700 -f png -o "$T/words-de-plain.png" "$BASE/banner-words.html?lang=de"
@@ -72,11 +81,14 @@ d=$("$PROBE" diff "$T/words-de-plain.png" "$T/words.png")
 check "the bar shows without --nocookie ($d)" test "$(echo "$d" | cut -d' ' -f2)" != 0
 
 # Not banners: the same pixels with and without --nocookie.
+for what in header chat newsletter; do echo "$BASE/not-banner.html?what=$what"; done >"$T/not.txt"
+sp --no-cache -j 3 -W 1000 -H 700 -f png -n '{n}.png' -o "$T/not" -i "$T/not.txt"
+sp --no-cache --nocookie -j 3 -W 1000 -H 700 -f png -n '{n}.png' -o "$T/not-nc" -i "$T/not.txt"
+expect_rc 0
+n=0
 for what in header chat newsletter; do
-	sp --no-cache -W 1000 -H 700 -f png -o "$T/$what.png" "$BASE/not-banner.html?what=$what"
-	sp --no-cache --nocookie -W 1000 -H 700 -f png -o "$T/$what-nc.png" "$BASE/not-banner.html?what=$what"
-	expect_rc 0
-	d=$("$PROBE" diff "$T/$what.png" "$T/$what-nc.png")
+	n=$((n + 1))
+	d=$("$PROBE" diff "$T/not/$n.png" "$T/not-nc/$n.png")
 	check "$what: left alone by --nocookie ($d)" test "$(echo "$d" | cut -d' ' -f2)" = 0
 done
 
