@@ -143,6 +143,16 @@ rm "$T/config/savepage/config"
 sp --proxy "http://$PROXY" --no_proxy localhost,127.0.0.1 -o "$T/np3.png" "$BASE/quad.html"
 check "--no_proxy, the API spelling" test ! -s "$T/plain.jsonl"
 
+# An https:// proxy (TLS to the proxy itself; its certificate is the test's
+# own, so the browser is told to take it).
+openssl req -x509 -newkey rsa:2048 -nodes -keyout "$T/proxy.key" -out "$T/proxy.crt" -days 2 \
+	-subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 2>/dev/null
+start_proxy tls --tls "$T/proxy.crt" "$T/proxy.key"
+sp --browser-arg=--ignore-certificate-errors --proxy "https://$PROXY" -o "$T/tls.png" "$BASE/quad.html"
+expect_rc 0
+expect_pixel "$T/tls.png" 10 10 "255 0 0" 0
+check "the https:// proxy carried it" grep -q "\"target\": \"$BASE/quad.html\"" "$T/tls.jsonl"
+
 # A proxy that asks for a login: given from the address, or refused (407).
 start_proxy login --auth 'pu:pp SECRET'
 sp --proxy "http://pu:pp%20SECRET@$PROXY" -o "$T/pl.png" "$BASE/quad.html"

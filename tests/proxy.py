@@ -2,7 +2,8 @@
 """A small forward proxy on 127.0.0.1 for the tests: HTTP (absolute-URI
 requests and CONNECT) and SOCKS5 (no login) on the same port, told apart by
 the first byte. With --auth USER:PASSWORD, HTTP requests without that
-Proxy-Authorization (Basic) get 407. Each request is logged as a JSON line:
+Proxy-Authorization (Basic) get 407. With --tls CERT KEY it is an https://
+proxy: TLS first, then HTTP. Each request is logged as a JSON line:
 {"kind": "http"|"connect"|"socks5", "target": URL or host:port,
  "proxy_auth": the Proxy-Authorization header or null, "headers": {...}}."""
 import argparse
@@ -12,6 +13,7 @@ import os
 import select
 import socket
 import socketserver
+import ssl
 import struct
 import sys
 import threading
@@ -27,6 +29,9 @@ class Handler(socketserver.BaseRequestHandler):
         s = self.request
         s.settimeout(30)
         try:
+            if self.server.tls:
+                self.http(self.server.tls.wrap_socket(s, server_side=True))
+                return
             first = s.recv(1, socket.MSG_PEEK)
             if not first:
                 return
@@ -142,10 +147,15 @@ def main():
     ap.add_argument("--port-file", required=True)
     ap.add_argument("--log", required=True)
     ap.add_argument("--auth", help="USER:PASSWORD the proxy asks for")
+    ap.add_argument("--tls", nargs=2, metavar=("CERT", "KEY"), help="be an https:// proxy")
     args = ap.parse_args()
     srv = Server(("127.0.0.1", 0), Handler)
     srv.lock = threading.Lock()
     srv.log_path = args.log
+    srv.tls = None
+    if args.tls:
+        srv.tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        srv.tls.load_cert_chain(args.tls[0], args.tls[1])
     srv.auth = ("Basic " + base64.b64encode(args.auth.encode()).decode()) if args.auth else None
     open(args.log, "w").close()
     tmp = args.port_file + ".tmp"
