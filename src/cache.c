@@ -295,6 +295,12 @@ struct cache_entry *cache_list(struct cache *c, size_t *n)
 					ce->width = (int)cJSON_GetNumberValue(cJSON_GetObjectItem(j, "width"));
 					ce->height = (int)cJSON_GetNumberValue(cJSON_GetObjectItem(j, "height"));
 					ce->bytes = (size_t)ist.st_size;
+					/* --mhtml's record is part of the entry. */
+					char *rec = entry_path(c, key, "mhtml");
+					struct stat rst;
+					if (stat(rec, &rst) == 0)
+						ce->bytes += (size_t)rst.st_size;
+					free(rec);
 					ce->rendered_at = ist.st_mtim.tv_sec;
 					ce->used_at = st.st_mtim.tv_sec;
 				}

@@ -99,7 +99,8 @@ struct capture {
 
 	/* The network */
 	char *host;              /* the URL's own host, for --header and --user */
-	char *proxy_user, *proxy_password; /* a proxy's login, answered when it asks */
+	bool proxy_login;        /* a proxy has a login, answered when it asks */
+	char *proxy_user, *proxy_password; /* the one that asked last */
 	struct strlist auth_tried; /* requests given a login once already */
 
 	/* --mhtml */
@@ -516,14 +517,11 @@ static void set_fact(char **dst, const cJSON *v, size_t max)
 	if (!cJSON_IsString(v) || !utf8_valid(v->valuestring, strlen(v->valuestring)))
 		return;
 	free(*dst);
-	*dst = xstrndup(v->valuestring, strnlen(v->valuestring, max));
-	/* Cut on a character, not inside one. */
-	size_t n = strlen(*dst);
-	if (n == max)
-		while (n > 0 && ((unsigned char)(*dst)[n - 1] & 0xC0) == 0x80)
-			(*dst)[--n] = '\0';
-	if (n > 0 && n == max && ((unsigned char)(*dst)[n - 1] & 0x80))
-		(*dst)[n - 1] = '\0';
+	/* At most max bytes, cut on a character, not inside one. */
+	size_t n = strnlen(v->valuestring, max);
+	while (n > 0 && !utf8_valid(v->valuestring, n))
+		n--;
+	*dst = xstrndup(v->valuestring, n);
 }
 
 static void on_status(void *ud, const cJSON *result, const char *error)
@@ -682,8 +680,12 @@ static void on_metrics(void *ud, const cJSON *result, const char *error)
  * than one; region false: the viewport as it is. */
 static void cap_region(struct capture *cap, int x, int y, int w, int height, bool region)
 {
-	/* CSS pixels that fit in the format (WebP's limit is 16383 px). */
-	int most = (int)(image_format_max_dim(cap->r->format) / cap->r->scale);
+	/* CSS pixels that fit in the format (WebP's limit is 16383 px); for a
+	 * thumbnail, what fits once shrunk. */
+	double fit = image_format_max_dim(cap->r->format);
+	if (cap->r->thumb_width && cap->r->thumb_width < w)
+		fit = fmin(IMAGE_MAX_DIM, fit * w / cap->r->thumb_width);
+	int most = (int)(fit / cap->r->scale);
 	if (height > most) {
 		log_warn("%s: the %s is %d px tall; cut at %d px", cap->url,
 			 cap->r->fullpage ? "page" : "element", height, most);
@@ -1367,7 +1369,7 @@ static cJSON *fetch_params(const struct capture *cap)
 	const struct capture_env *o = cap->env;
 	bool hosts = !o->blocklist && o->blocked_hosts && o->blocked_hosts->n;
 	bool own = (cap->r->headers.n || cap->r->auth_user) && cap->host && *cap->host;
-	bool all = o->blocklist || cap->proxy_user;
+	bool all = o->blocklist || cap->proxy_login;
 	if (!all && !hosts && !own)
 		return NULL;
 	cJSON *p = cJSON_CreateObject();
@@ -1392,7 +1394,7 @@ static cJSON *fetch_params(const struct capture *cap)
 			free(g);
 		}
 	}
-	if (cap->r->auth_user || cap->proxy_user)
+	if (cap->r->auth_user || cap->proxy_login)
 		cJSON_AddBoolToObject(p, "handleAuthRequests", 1);
 	return p;
 }
@@ -1836,9 +1838,15 @@ static void cap_auth_required(struct capture *cap, const cJSON *params)
 		return;
 	const char *user = NULL, *password = NULL;
 	bool proxy = source && !strcmp(source, "Proxy");
-	if (proxy && cap->proxy_user) {
-		user = cap->proxy_user;
-		password = cap->proxy_password;
+	if (proxy && cap->proxy_login && origin) {
+		/* That proxy's own login, never another's. */
+		free(cap->proxy_user);
+		free(cap->proxy_password);
+		cap->proxy_user = cap->proxy_password = NULL;
+		if (proxy_credentials(&cap->r->proxy, origin, &cap->proxy_user, &cap->proxy_password)) {
+			user = cap->proxy_user;
+			password = cap->proxy_password;
+		}
 	} else if (!proxy && cap->r->auth_user && origin && host_is(origin, cap->host, false)) {
 		user = cap->r->auth_user;
 		password = cap->r->auth_password;
@@ -1878,7 +1886,11 @@ static void cap_network_event(struct capture *cap, const char *what, const cJSON
 	if (!strcmp(what, "requestWillBeSent")) {
 		cap->requests++;
 	} else if (!strcmp(what, "loadingFailed")) {
-		if (!cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(params, "canceled")))
+		/* Not what savepage itself refused (--noads, --nocookie's hosts). */
+		const char *e = json_str(params, "errorText");
+		const char *why = json_str(params, "blockedReason");
+		if (!cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(params, "canceled")) &&
+		    !(why && !strcmp(why, "inspector")) && !(e && strstr(e, "ERR_BLOCKED_BY_CLIENT")))
 			cap->failed_requests++;
 	} else if (!strcmp(what, "responseReceived")) {
 		const cJSON *st = cJSON_GetObjectItemCaseSensitive(
@@ -1976,14 +1988,16 @@ struct capture *capture_start(struct loop *loop, struct cdp_conn *conn, const ch
 	loop_timer_start(cap->deadline, cap->timeout_ms);
 	cJSON *p = cJSON_CreateObject();
 	cJSON_AddBoolToObject(p, "disposeOnDetach", 1);
-	/* The proxy is the context's: for this URL's requests only. */
+	/* The proxy is the context's, always said (direct:// for none): for
+	 * this URL's requests only. */
 	char *rules = proxy_chrome_rules(&env->r->proxy);
-	if (rules) {
+	cJSON_AddStringToObject(p, "proxyServer", rules);
+	if (strcmp(rules, "direct://")) {
 		char *bypass = proxy_chrome_bypass(&env->r->proxy);
-		cJSON_AddStringToObject(p, "proxyServer", rules);
 		cJSON_AddStringToObject(p, "proxyBypassList", bypass);
 		free(bypass);
-		proxy_credentials(&env->r->proxy, &cap->proxy_user, &cap->proxy_password);
+		cap->proxy_login = proxy_credentials(&env->r->proxy, NULL, &cap->proxy_user,
+						     &cap->proxy_password);
 	}
 	free(rules);
 	cdp_send(conn, NULL, "Target.createBrowserContext", p, cap->timeout_ms, on_context, cap);

@@ -1214,6 +1214,16 @@ static char *options_check(struct settings *s)
 					       "use one without user:password@, or an http:// proxy");
 		}
 	}
+	if (r->mhtml && s->output) {
+		size_t n = strlen(s->output);
+		if (n >= 6 && !strcasecmp(s->output + n - 6, ".mhtml"))
+			return xstrdup("--mhtml: -o names the image, and its record gets the name "
+				       "with .mhtml; give the image's name (shot.png)");
+	}
+	if (r->format == IMAGE_WEBP && (lround(r->width * r->scale) > 16383 ||
+					(r->clip && lround(r->clip_w * r->scale) > 16383)))
+		return xstrdup("-f webp: an image at most 16383 pixels wide (WebP's limit); "
+			       "narrow --width or --clip");
 	if (s->api && (r->format == IMAGE_WEBP || r->format == IMAGE_PDF))
 		return xasprintf("--api: the hosted API makes JPEG and PNG only, not %s; render "
 				 "locally without --api",

@@ -111,11 +111,7 @@ char *proxy_redact(const char *url)
 {
 	const char *sep = strstr(url, "://");
 	const char *p = sep ? sep + 3 : url;
-	size_t len = strcspn(p, "/?#");
-	const char *at = NULL;
-	for (size_t i = 0; i < len; i++)
-		if (p[i] == '@')
-			at = p + i;
+	const char *at = strrchr(p, '@');
 	if (!at)
 		return xstrdup(url);
 	const char *c = memchr(p, ':', (size_t)(at - p));
@@ -136,11 +132,15 @@ static void add_rule(struct buf *b, const char *for_scheme, const char *url)
 
 char *proxy_chrome_rules(const struct proxy_conf *c)
 {
-	if (c->no_proxy && !strcmp(c->no_proxy, "*"))
-		return NULL;
 	struct buf b = { 0 };
-	add_rule(&b, "http", c->http);
-	add_rule(&b, "https", c->https);
+	if (!c->no_proxy || strcmp(c->no_proxy, "*")) {
+		add_rule(&b, "http", c->http);
+		add_rule(&b, "https", c->https);
+	}
+	/* None: said outright, or Chrome would fall back on its own setting
+	 * (the environment's proxies, read its own way). */
+	if (!b.len)
+		buf_puts(&b, "direct://");
 	return (char *)b.data;
 }
 
@@ -195,15 +195,20 @@ bool proxy_bypassed(const char *no_proxy, const char *host)
 	return false;
 }
 
-bool proxy_credentials(const struct proxy_conf *c, char **user, char **password)
+bool proxy_credentials(const struct proxy_conf *c, const char *origin, char **user,
+		       char **password)
 {
 	const char *urls[] = { c->http, c->https };
+	const char *at = origin && strstr(origin, "://") ? strstr(origin, "://") + 3 : origin;
+	size_t n = at ? strcspn(at, "/") : 0;
 	for (size_t i = 0; i < 2; i++) {
 		struct proxy p;
 		const char *why;
 		if (!urls[i] || !*urls[i] || proxy_parse(urls[i], &p, &why) < 0)
 			continue;
-		if (p.user) {
+		/* Only the proxy that asks gets its own login. */
+		bool that_one = !at || (strlen(p.hostport) == n && !strncasecmp(p.hostport, at, n));
+		if (p.user && that_one) {
 			*user = p.user;
 			*password = p.password;
 			p.user = p.password = NULL;

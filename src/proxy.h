@@ -22,7 +22,8 @@ int proxy_parse(const char *url, struct proxy *out, const char **why);
 void proxy_free(struct proxy *p);
 
 /* The address with the password replaced by "***" (caller frees), for
- * messages. */
+ * messages: everything up to the last '@' is taken for the login, so a
+ * password with '/', '?', '#' or '@' in it is hidden too. */
 char *proxy_redact(const char *url);
 
 /* The proxies in force, after the flags and the environment. */
@@ -32,9 +33,9 @@ struct proxy_conf {
 	char *no_proxy; /* curl's list: "host,.domain,10.0.0.0/8" or "*" */
 };
 
-/* Chrome's proxy rules for a browser context ("http=HOST:PORT;https=
- * socks5://HOST:PORT"), or NULL when nothing goes through a proxy (caller
- * frees). */
+/* Chrome's proxy rules for a browser context ("http=http://HOST:PORT;https=
+ * socks5://HOST:PORT"), or "direct://" when nothing goes through a proxy
+ * (caller frees). */
 char *proxy_chrome_rules(const struct proxy_conf *c);
 /* Chrome's bypass list for no_proxy: each host and its subdomains, and
  * loopback addresses proxied too, as curl does (caller frees). */
@@ -42,9 +43,10 @@ char *proxy_chrome_bypass(const struct proxy_conf *c);
 /* Whether host is in no_proxy (curl's matching: the host or a subdomain
  * of an entry; "*" all). */
 bool proxy_bypassed(const char *no_proxy, const char *host);
-/* The credentials of the proxy that asks for them: the first of http's
- * and https's that has some, or false. The strings belong to c's parse;
- * caller frees them. */
-bool proxy_credentials(const struct proxy_conf *c, char **user, char **password);
+/* The credentials of the proxy at origin ("scheme://host:port", as Chrome
+ * names the proxy that asks), or of any proxy when origin is NULL; false
+ * when it has none. The caller frees both strings. */
+bool proxy_credentials(const struct proxy_conf *c, const char *origin, char **user,
+		       char **password);
 
 #endif

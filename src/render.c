@@ -76,7 +76,8 @@ const struct render_field render_fields[] = {
 	{ "javascript", RT_STRING, F(javascript), RF_PIXELS | RF_LOCAL, NULL },
 	{ "headers", RT_LIST, F(headers), RF_PIXELS | RF_LOCAL | RF_SECRET, NULL },
 	{ "auth_username", RT_STRING, F(auth_user), RF_PIXELS | RF_LOCAL, NULL },
-	{ "auth_password", RT_STRING, F(auth_password), RF_PIXELS | RF_LOCAL | RF_SECRET, NULL },
+	{ "auth_password", RT_STRING, F(auth_password),
+	  RF_PIXELS | RF_LOCAL | RF_SECRET | RF_PASSWORD, NULL },
 	/* Where the requests go, not what they get: not part of the key. */
 	{ "proxy_http", RT_STRING, F(proxy.http), 0, NULL },
 	{ "proxy_https", RT_STRING, F(proxy.https), 0, NULL },
@@ -184,7 +185,10 @@ void render_key_text(const struct render *r, char **key, char **shown)
 		buf_appendf(&k, "%s%s=%s", k.len ? " " : "", f->name, quoted ? quoted : v);
 		cJSON_free(quoted);
 		/* Secrets, and a long style or script, shown as their digest. */
-		if ((f->flags & RF_SECRET) || strlen(v) > RENDER_SHOWN_MAX || strpbrk(v, "\n\r")) {
+		if (f->flags & RF_PASSWORD) {
+			buf_appendf(&s, "%s%s=***", s.len ? " " : "", f->name);
+		} else if ((f->flags & RF_SECRET) || strlen(v) > RENDER_SHOWN_MAX ||
+			   strpbrk(v, "\n\r")) {
 			char h[65];
 			sha256_hex(v, strlen(v), h);
 			buf_appendf(&s, "%s%s=sha256:%.12s", s.len ? " " : "", f->name, h);
@@ -220,7 +224,9 @@ char *render_options_json(const struct render *r)
 			continue;
 		char tmp[64], *alloc;
 		const char *v = render_value(r, f, tmp, &alloc);
-		if ((f->flags & RF_SECRET) ||
+		if (f->flags & RF_PASSWORD) {
+			cJSON_AddStringToObject(o, f->name, "***");
+		} else if ((f->flags & RF_SECRET) ||
 		    (f->type == RT_STRING && (strlen(v) > RENDER_SHOWN_MAX || strpbrk(v, "\n\r")))) {
 			char h[65], *d;
 			sha256_hex(v, strlen(v), h);

@@ -90,6 +90,8 @@ enum {
 	RF_POST_ONLY = 8, /* the API takes it in a POST body only */
 	RF_ALWAYS = 16,   /* written even when it has its default value */
 	RF_LOCAL = 32,    /* savepage's own: refused with --api, which lacks it */
+	RF_PASSWORD = 64, /* never shown, not even as a digest (one could be
+			     guessed from it): "***" */
 };
 
 struct render_field {

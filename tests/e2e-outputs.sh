@@ -41,6 +41,11 @@ sp -W 600 -H 500 -F -f webp -o "$T/cut.webp" "$BASE/tall.html?n=20"
 expect_rc 0
 expect_probe "$T/cut.webp" "webp 600 16383"
 expect_err "cut at 16383 px"
+# A thumbnail of that page is small enough for WebP: nothing cut.
+sp -W 600 -H 500 -F -T 200 -f webp -o "$T/cut-thumb.webp" "$BASE/tall.html?n=20"
+expect_rc 0
+expect_probe "$T/cut-thumb.webp" "webp 200 6667"
+check "a thumbnail of a page taller than WebP's limit is not cut" sh -c "! grep -q cut '$T/err'"
 
 # Into an archive with a report; then again, from the cache.
 printf '%s\n' "$BASE/quad.html" "$BASE/stripes.html" >"$T/urls"
@@ -103,6 +108,10 @@ check "two records in the directory" test "$(ls "$T/recdir"/*.mhtml | wc -l)" = 
 sp --mhtml -o - "$BASE/quad.html"
 expect_rc 2
 expect_err "--mhtml: the image goes to standard output"
+sp --mhtml -o "$T/page.mhtml" "$BASE/quad.html"
+expect_rc 2
+expect_err "--mhtml: -o names the image"
+check "nothing written under a name meant for both" test ! -e "$T/page.mhtml"
 printf 'mhtml = yes\n' >"$T/config/savepage/config"
 sp_config -o "$T/confrec.jpg" "$BASE/record.html"
 check "mhtml in the config file" test -s "$T/confrec.mhtml"
@@ -128,5 +137,6 @@ usage "--pdf-landscape goes with -f pdf" --pdf-landscape -f webp
 usage "the hosted API makes JPEG and PNG only, not PDF" --api --api-url http://127.0.0.1:9/ --key k
 usage "not WebP" -f webp --api --api-url http://127.0.0.1:9/ --key k
 usage "--omit-background needs PNG" -f webp --omit-background
+usage "-f webp: an image at most 16383 pixels wide" -f webp -W 16384
 usage "the hosted API does not offer mhtml" --mhtml -f png --api --api-url http://127.0.0.1:9/ --key k
 finish

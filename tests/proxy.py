@@ -97,6 +97,13 @@ class Handler(socketserver.BaseRequestHandler):
             self.log(kind="connect" if method == "CONNECT" else "http", target=target,
                      proxy_auth=auth, headers=headers)
             if self.server.auth and auth != self.server.auth:
+                # The request's body is read and dropped: the next one follows.
+                length = int(headers.get("content-length", "0")) - len(rest)
+                while length > 0:
+                    chunk = s.recv(min(length, 65536))
+                    if not chunk:
+                        return
+                    length -= len(chunk)
                 body = b"proxy login needed"
                 s.sendall(b"HTTP/1.1 407 Proxy Authentication Required\r\n"
                           b"Proxy-Authenticate: Basic realm=\"test proxy\"\r\n"

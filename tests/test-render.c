@@ -90,6 +90,25 @@ int main(void)
 	free(key);
 	free(shown);
 
+	/* A login's password is never shown, not even as a digest; headers are
+	 * digests; both key the cache. */
+	struct render lr;
+	render_init(&lr);
+	lr.auth_user = xstrdup("ann");
+	lr.auth_password = xstrdup("pw-s3cret");
+	strlist_add(&lr.headers, "X-Token: tok-s3cret");
+	render_key_text(&lr, &key, &shown);
+	CHECK(strstr(key, "auth_password=pw-s3cret") && strstr(key, "tok-s3cret"));
+	CHECK(strstr(shown, "auth_username=ann") && strstr(shown, "auth_password=***") &&
+	      strstr(shown, "headers=sha256:") && !strstr(shown, "s3cret"));
+	char *lj = render_options_json(&lr);
+	CHECK(strstr(lj, "\"auth_password\":\"***\"") && strstr(lj, "\"headers\":\"sha256:") &&
+	      !strstr(lj, "s3cret"));
+	free(lj);
+	free(key);
+	free(shown);
+	render_free(&lr);
+
 	/* The API's names; cookie only in a POST; refresh only when given; maxage
 	 * only when set; quality, timeout and savepage's own fields never. */
 	f = form(&r, true);

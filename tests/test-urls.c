@@ -168,6 +168,12 @@ int main(void)
 	char *red = proxy_redact("http://ann:secret@h:1");
 	CHECK_STR(red, "http://ann:***@h:1");
 	free(red);
+	red = proxy_redact("http://ann:pa/ss?x#y@h:1"); /* never the password */
+	CHECK_STR(red, "http://ann:***@h:1");
+	free(red);
+	red = proxy_redact("ann:p@ss@h");
+	CHECK_STR(red, "ann:***@h");
+	free(red);
 	red = proxy_redact("http://h:1");
 	CHECK_STR(red, "http://h:1");
 	free(red);
@@ -184,12 +190,24 @@ int main(void)
 	free(rules);
 	free(bypass);
 	char *u = NULL, *pw = NULL;
-	CHECK(proxy_credentials(&pc, &u, &pw));
+	CHECK(proxy_credentials(&pc, NULL, &u, &pw));
 	CHECK_STR(u, "u");
 	CHECK_STR(pw, "p");
 	free(u);
 	free(pw);
+	/* Only the proxy that asks gets its login. */
+	CHECK(proxy_credentials(&pc, "http://h:1", &u, &pw));
+	free(u);
+	free(pw);
+	CHECK(!proxy_credentials(&pc, "http://s:2", &u, &pw));
+	CHECK(!proxy_credentials(&pc, "http://h:10", &u, &pw));
 	pc.no_proxy = "*";
-	CHECK(proxy_chrome_rules(&pc) == NULL);
+	rules = proxy_chrome_rules(&pc);
+	CHECK_STR(rules, "direct://"); /* said outright: not Chrome's own setting */
+	free(rules);
+	struct proxy_conf none = { 0 };
+	rules = proxy_chrome_rules(&none);
+	CHECK_STR(rules, "direct://");
+	free(rules);
 	return unit_done();
 }
