@@ -1764,13 +1764,15 @@ static void cap_request_paused(struct capture *cap, const cJSON *params)
 		cJSON *hs = cJSON_AddArrayToObject(p, "headers");
 		const cJSON *h;
 		cJSON_ArrayForEach(h, cJSON_GetObjectItemCaseSensitive(req, "headers")) {
+			if (!h->string || !cJSON_IsString(h))
+				continue; /* not a header: a browser's answer is not trusted */
 			bool ours = false;
 			for (size_t i = 0; !ours && i < cap->r->headers.n; i++) {
 				const char *mine = cap->r->headers.v[i];
 				size_t n = strcspn(mine, ":");
 				ours = strlen(h->string) == n && !strncasecmp(h->string, mine, n);
 			}
-			if (!ours && cJSON_IsString(h))
+			if (!ours)
 				add_header(hs, h->string, strlen(h->string), h->valuestring);
 		}
 		for (size_t i = 0; i < cap->r->headers.n; i++) {

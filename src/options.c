@@ -1077,6 +1077,66 @@ static char *read_page_file(const char *opt, const char *path, char **dst)
 	return why;
 }
 
+/* options_check's part for issue 13's options: the formats, the record and
+ * the network. NULL, or what is wrong (caller frees). */
+static char *check_outputs_network(struct settings *s)
+{
+	struct render *r = &s->render;
+	if (r->format == IMAGE_PDF) {
+		const char *bad = r->thumb_width ? "-T/--thumb-width"
+				  : r->selector.n ? "--selector" : r->clip ? "--clip" : NULL;
+		if (bad)
+			return xasprintf("%s cannot go with -f pdf: a PDF is the whole page printed, "
+					 "not an image",
+					 bad);
+	} else if (s->pdf_paper_set || r->pdf_landscape) {
+		return xasprintf("%s goes with -f pdf (or an -o name ending in .pdf)",
+				 s->pdf_paper_set ? "--pdf-paper" : "--pdf-landscape");
+	}
+	for (size_t i = 0; r->auth_user && i < r->headers.n; i++)
+		if (!strncasecmp(r->headers.v[i], "authorization:", 14))
+			return xstrdup("--header Authorization cannot go with --user: both are the "
+				       "login; give one");
+	if (r->auth_password && !r->auth_user)
+		return xstrdup("--auth-password needs --auth-username (or --user USER:PASSWORD)");
+	if (r->auth_user && !r->auth_password)
+		return xstrdup("--auth-username needs --auth-password (or --user USER:PASSWORD)");
+	char *pwhy = proxy_from_environment(s);
+	if (pwhy)
+		return pwhy;
+	if (!s->api) {
+		/* Chrome speaks SOCKS5 without a login only. */
+		const char *urls[] = { r->proxy.http, r->proxy.https };
+		for (int i = 0; i < 2; i++) {
+			struct proxy p;
+			const char *why;
+			if (!urls[i] || proxy_parse(urls[i], &p, &why) < 0)
+				continue;
+			bool bad = p.user && !strcmp(p.scheme, "socks5");
+			proxy_free(&p);
+			if (bad)
+				return xasprintf("%s: the browser cannot log in to a SOCKS5 proxy; use "
+						 "one without user:password@, or an http:// proxy",
+						 s->proxy_set ? "--proxy" : "the environment's proxy");
+		}
+	}
+	if (r->mhtml && s->output) {
+		size_t n = strlen(s->output);
+		if (n >= 6 && !strcasecmp(s->output + n - 6, ".mhtml"))
+			return xstrdup("--mhtml: -o names the image, and its record gets the name "
+				       "with .mhtml; give the image's name (shot.png)");
+	}
+	if (r->format == IMAGE_WEBP && (lround(r->width * r->scale) > 16383 ||
+					(r->clip && lround(r->clip_w * r->scale) > 16383)))
+		return xstrdup("-f webp: an image at most 16383 pixels wide (WebP's limit); "
+			       "narrow --width or --clip");
+	if (s->api && (r->format == IMAGE_WEBP || r->format == IMAGE_PDF))
+		return xasprintf("--api: the hosted API makes JPEG and PNG only, not %s; render "
+				 "locally without --api",
+				 r->format == IMAGE_PDF ? "PDF" : "WebP");
+	return NULL;
+}
+
 /* What can only be checked once every option is known, and what touches
  * the file system. NULL, or what is wrong (caller frees). */
 static char *options_check(struct settings *s)
@@ -1177,58 +1237,7 @@ static char *options_check(struct settings *s)
 		return xasprintf("--omit-background needs PNG (-f png, or an -o name ending in .png): "
 				 "%s has no transparency here",
 				 r->format == IMAGE_PDF ? "a PDF" : r->format == IMAGE_WEBP ? "WebP" : "JPEG");
-	if (r->format == IMAGE_PDF) {
-		const char *bad = r->thumb_width ? "-T/--thumb-width"
-				  : r->selector.n ? "--selector" : r->clip ? "--clip" : NULL;
-		if (bad)
-			return xasprintf("%s cannot go with -f pdf: a PDF is the whole page printed, "
-					 "not an image",
-					 bad);
-	} else if (s->pdf_paper_set || r->pdf_landscape) {
-		return xasprintf("%s goes with -f pdf (or an -o name ending in .pdf)",
-				 s->pdf_paper_set ? "--pdf-paper" : "--pdf-landscape");
-	}
-	for (size_t i = 0; r->auth_user && i < r->headers.n; i++)
-		if (!strncasecmp(r->headers.v[i], "authorization:", 14))
-			return xstrdup("--header Authorization cannot go with --user: both are the "
-				       "login; give one");
-	if (r->auth_password && !r->auth_user)
-		return xstrdup("--auth-password needs --auth-username (or --user USER:PASSWORD)");
-	if (r->auth_user && !r->auth_password)
-		return xstrdup("--auth-username needs --auth-password (or --user USER:PASSWORD)");
-	char *pwhy = proxy_from_environment(s);
-	if (pwhy)
-		return pwhy;
-	if (!s->api) {
-		/* Chrome speaks SOCKS5 without a login only. */
-		const char *urls[] = { r->proxy.http, r->proxy.https };
-		for (int i = 0; i < 2; i++) {
-			struct proxy p;
-			const char *why;
-			if (!urls[i] || proxy_parse(urls[i], &p, &why) < 0)
-				continue;
-			bool bad = p.user && !strcmp(p.scheme, "socks5");
-			proxy_free(&p);
-			if (bad)
-				return xstrdup("--proxy: the browser cannot log in to a SOCKS5 proxy; "
-					       "use one without user:password@, or an http:// proxy");
-		}
-	}
-	if (r->mhtml && s->output) {
-		size_t n = strlen(s->output);
-		if (n >= 6 && !strcasecmp(s->output + n - 6, ".mhtml"))
-			return xstrdup("--mhtml: -o names the image, and its record gets the name "
-				       "with .mhtml; give the image's name (shot.png)");
-	}
-	if (r->format == IMAGE_WEBP && (lround(r->width * r->scale) > 16383 ||
-					(r->clip && lround(r->clip_w * r->scale) > 16383)))
-		return xstrdup("-f webp: an image at most 16383 pixels wide (WebP's limit); "
-			       "narrow --width or --clip");
-	if (s->api && (r->format == IMAGE_WEBP || r->format == IMAGE_PDF))
-		return xasprintf("--api: the hosted API makes JPEG and PNG only, not %s; render "
-				 "locally without --api",
-				 r->format == IMAGE_PDF ? "PDF" : "WebP");
-	return NULL;
+	return check_outputs_network(s);
 }
 
 /* SAVEPAGE_API_URL, SAVEPAGE_KEY and SAVEPAGE_SECRET. 0, or -1 reported. */
