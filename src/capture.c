@@ -708,7 +708,8 @@ static void cap_region(struct capture *cap, int x, int y, int w, int height, boo
 /* Before a full-page shot the page is scrolled through, a viewport and a
  * half at a time, so that lazy images and infinite-scroll sentinels load; it
  * stops at the bottom (once two frames and 50 ms have passed there without
- * the page growing: an endless feed grows when its sentinel shows), at
+ * the page growing, or 250 ms more for a page that has grown since the
+ * scroll began: an endless feed grows when its sentinel shows), at
  * IMAGE_MAX_DIM px, or after FULLPAGE_SCROLL_MS, then waits (within that
  * time) for the images it started, and goes back to the top so that sticky
  * and fixed elements are drawn once. */
@@ -724,11 +725,18 @@ static const char scroll_script[] =
 	"  const height = () => Math.max(document.documentElement.scrollHeight,"
 	"                                document.body ? document.body.scrollHeight : 0);"
 	"  let y = 0;"
+	"  const h0 = height();"
 	"  for (;;) {"
 	"    let h = height();"
 	"    if (y + innerHeight >= h && y > 0 && left() > 0) {"
 	"      await Promise.race([frame().then(frame).then(() => pause(50)), pause(1000)]);"
 	"      h = height();"
+	/* A page that has grown is given longer to grow again: a busy machine
+	 * runs its observers late. One that never grew stops at once. */
+	"      if (y + innerHeight >= h && h > h0 && left() > 0) {"
+	"        await Promise.race([frame().then(frame).then(() => pause(250)), pause(1500)]);"
+	"        h = height();"
+	"      }"
 	"    }"
 	"    if (y + innerHeight >= h || y >= maxHeight || left() <= 0) break;"
 	"    y += step;"
