@@ -90,6 +90,9 @@ check "digest, not basic, was answered" sh -c "grep -q 'Digest username=..ann' '
 printf 'auth_username = ann\nauth-password = s3cret p\n' >"$T/config/savepage/config"
 sp_config -o "$T/conf.png" "$BASE/auth/basic/page"
 expect_pixel "$T/conf.png" 10 10 "0 255 0" 0
+printf 'user = ann:s3cret p\n' >"$T/config/savepage/config"
+sp_config -o "$T/conf-user.png" "$BASE/auth/digest/page"
+expect_pixel "$T/conf-user.png" 10 10 "0 255 0" 0
 rm "$T/config/savepage/config"
 # A wrong password fails the URL with the 401 named; nothing written.
 sp --user 'ann:wrong' -o "$T/wrong.png" "$BASE/auth/basic/page"
