@@ -738,6 +738,23 @@ static char *proxy_from_environment(struct settings *s)
 	return NULL;
 }
 
+/* Whether apply_page_option() sets it. */
+static bool page_option(enum opt_id id)
+{
+	switch (id) {
+	case OPT_SELECTOR: case OPT_PADDING: case OPT_CLIP: case OPT_WAIT_UNTIL:
+	case OPT_WAIT_FOR_SELECTOR: case OPT_WAIT_FOR: case OPT_SCALE_FACTOR: case OPT_RETINA:
+	case OPT_DEVICE: case OPT_LIST_DEVICES: case OPT_DARK_MODE: case OPT_REDUCED_MOTION:
+	case OPT_DISABLE_ANIMATIONS: case OPT_TIMEZONE: case OPT_BYPASS_CSP:
+	case OPT_OMIT_BACKGROUND: case OPT_PDF_PAPER: case OPT_PDF_LANDSCAPE: case OPT_MHTML:
+	case OPT_HIDE: case OPT_REMOVE: case OPT_CLICK: case OPT_STYLE: case OPT_STYLE_FILE:
+	case OPT_JAVASCRIPT: case OPT_JS_FILE:
+		return true;
+	default:
+		return false;
+	}
+}
+
 static char *opt_apply(struct settings *s, const struct opt_def *d, const char *v, bool from_config)
 {
 	struct opt_value val;
@@ -775,33 +792,6 @@ static char *opt_apply(struct settings *s, const struct opt_def *d, const char *
 			return why;
 		set_str(&r->cookie, v);
 		break;
-	case OPT_SELECTOR:
-	case OPT_PADDING:
-	case OPT_CLIP:
-	case OPT_WAIT_UNTIL:
-	case OPT_WAIT_FOR_SELECTOR:
-	case OPT_WAIT_FOR:
-	case OPT_SCALE_FACTOR:
-	case OPT_RETINA:
-	case OPT_DEVICE:
-	case OPT_LIST_DEVICES:
-	case OPT_DARK_MODE:
-	case OPT_REDUCED_MOTION:
-	case OPT_DISABLE_ANIMATIONS:
-	case OPT_TIMEZONE:
-	case OPT_BYPASS_CSP:
-	case OPT_OMIT_BACKGROUND:
-	case OPT_PDF_PAPER:
-	case OPT_PDF_LANDSCAPE:
-	case OPT_MHTML:
-	case OPT_HIDE:
-	case OPT_REMOVE:
-	case OPT_CLICK:
-	case OPT_STYLE:
-	case OPT_STYLE_FILE:
-	case OPT_JAVASCRIPT:
-	case OPT_JS_FILE:
-		return apply_page_option(s, d, v, &val, level);
 	case OPT_HEADER:
 	case OPT_USER:
 	case OPT_AUTH_USERNAME:
@@ -809,6 +799,12 @@ static char *opt_apply(struct settings *s, const struct opt_def *d, const char *
 	case OPT_PROXY:
 	case OPT_NO_PROXY:
 		return apply_network_option(s, d, v);
+	default:
+		/* The page's options (issue 12's and the outputs): their own
+		 * function; anything else is a flag this switch forgot. */
+		if (page_option(d->id))
+			return apply_page_option(s, d, v, &val, level);
+		return xasprintf("--%s: not handled (a bug in savepage)", d->name);
 	case OPT_OUTPUT: set_str(&s->output, v); break;
 	case OPT_NAME:
 		if (!*v)
