@@ -741,7 +741,10 @@ static const char scroll_script[] =
 	"    if (y + innerHeight >= h || y >= maxHeight || left() <= 0) break;"
 	"    y += step;"
 	"    window.scrollTo(0, y);"
-	"    await Promise.race([frame(), pause(100)]);"
+	/* A frame drawn at each step: an IntersectionObserver sees the page
+	 * only then, and a feed whose sentinel went out of view and back
+	 * between two of its looks is never told to grow. */
+	"    await Promise.race([frame(), pause(1000)]);"
 	"    await pause(40);"
 	"  }"
 	"  const pending = Array.from(document.images).filter(i => !i.complete);"
@@ -1411,9 +1414,7 @@ static cJSON *fetch_params(const struct capture *cap)
 static bool host_is(const char *url, const char *host, bool sub)
 {
 	char *h = url_host(url);
-	size_t n = strlen(h), k = strlen(host);
-	bool yes = *host && (!strcasecmp(h, host) ||
-			     (sub && n > k && h[n - k - 1] == '.' && !strcasecmp(h + n - k, host)));
+	bool yes = *host && (sub ? url_host_within(h, host, strlen(host)) : !strcasecmp(h, host));
 	free(h);
 	return yes;
 }

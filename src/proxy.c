@@ -170,31 +170,6 @@ char *proxy_chrome_bypass(const struct proxy_conf *c)
 	return (char *)b.data;
 }
 
-bool proxy_bypassed(const char *no_proxy, const char *host)
-{
-	if (!no_proxy || !host)
-		return false;
-	size_t hl = strlen(host);
-	const char *s = no_proxy;
-	while (*s) {
-		size_t n = strcspn(s, ", \t");
-		const char *e = s;
-		size_t en = n;
-		if (en == 1 && *e == '*')
-			return true;
-		if (en && *e == '.') {
-			e++;
-			en--;
-		}
-		if (en && en <= hl && !strncasecmp(host + hl - en, e, en) &&
-		    (en == hl || host[hl - en - 1] == '.'))
-			return true;
-		s += n;
-		s += strspn(s, ", \t");
-	}
-	return false;
-}
-
 bool proxy_credentials(const struct proxy_conf *c, const char *origin, char **user,
 		       char **password)
 {

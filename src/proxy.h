@@ -40,9 +40,6 @@ char *proxy_chrome_rules(const struct proxy_conf *c);
 /* Chrome's bypass list for no_proxy: each host and its subdomains, and
  * loopback addresses proxied too, as curl does (caller frees). */
 char *proxy_chrome_bypass(const struct proxy_conf *c);
-/* Whether host is in no_proxy (curl's matching: the host or a subdomain
- * of an entry; "*" all). */
-bool proxy_bypassed(const char *no_proxy, const char *host);
 /* The credentials of the proxy at origin ("scheme://host:port", as Chrome
  * names the proxy that asks), or of any proxy when origin is NULL; false
  * when it has none. The caller frees both strings. */

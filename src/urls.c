@@ -231,6 +231,17 @@ char *url_host(const char *url)
 	return xstrndup(u.host, u.host_len);
 }
 
+bool url_host_within(const char *host, const char *domain, size_t n)
+{
+	if (n && *domain == '.') {
+		domain++;
+		n--;
+	}
+	size_t hl = strlen(host);
+	return n && n <= hl && !strncasecmp(host + hl - n, domain, n) &&
+	       (n == hl || host[hl - n - 1] == '.');
+}
+
 static void trim_span(const char **b, const char **e)
 {
 	while (*b < *e && (**b == ' ' || **b == '\t'))

@@ -41,6 +41,9 @@ char *url_origin(const char *url);
 
 /* For a normalised URL: the host (caller frees); "" for file URLs. */
 char *url_host(const char *url);
+/* Whether host is domain or one of its subdomains (any case); domain may
+ * be given with a leading dot, n bytes long. */
+bool url_host_within(const char *host, const char *domain, size_t n);
 
 /* Calls cb for each URL line of path ("-": standard input): blank lines and
  * lines starting with '#' are skipped, blanks around a URL trimmed. A line

@@ -177,12 +177,12 @@ int main(void)
 	red = proxy_redact("http://h:1");
 	CHECK_STR(red, "http://h:1");
 	free(red);
-	CHECK(proxy_bypassed("example.com,.other.org", "www.example.com"));
-	CHECK(proxy_bypassed("example.com", "example.com"));
-	CHECK(!proxy_bypassed("example.com", "badexample.com"));
-	CHECK(proxy_bypassed(".other.org", "other.org"));
-	CHECK(proxy_bypassed("*", "anything"));
-	CHECK(!proxy_bypassed(NULL, "anything"));
+	CHECK(url_host_within("www.example.com", "example.com", 11));
+	CHECK(url_host_within("Example.COM", "example.com", 11));
+	CHECK(!url_host_within("badexample.com", "example.com", 11));
+	CHECK(url_host_within("other.org", ".other.org", 10));
+	CHECK(!url_host_within("org", "other.org", 9));
+	CHECK(!url_host_within("a.example", "", 0));
 	struct proxy_conf pc = { "http://u:p@h:1", "socks5://s:2", "a.example, 10.0.0.0/8" };
 	char *rules = proxy_chrome_rules(&pc), *bypass = proxy_chrome_bypass(&pc);
 	CHECK_STR(rules, "http=http://h:1;https=socks5://s:2");
