@@ -286,7 +286,7 @@ static void req_finished(struct api_req *r, CURLcode cc)
 	/* 200: it must be the image asked for, not some page that says 200. */
 	const char *ctype = NULL;
 	curl_easy_getinfo(r->easy, CURLINFO_CONTENT_TYPE, &ctype);
-	const char *want = rd->format == IMAGE_PNG ? "image/png" : "image/jpeg";
+	const char *want = image_format_mime(rd->format);
 	size_t tl = ctype ? strcspn(ctype, "; ") : 0;
 	if (!ctype || tl != strlen(want) || strncasecmp(ctype, want, tl)) {
 		req_fail(r, RENDER_E_RENDER, false,
