@@ -98,7 +98,9 @@ struct loop *loop_new(void)
 	info.gid = (gid_t)-1;
 	info.uid = (uid_t)-1;
 	info.fd_limit_per_thread = 1024;
-	info.options = LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
+	/* No TLS: DevTools endpoints are ws:// (the API's https is libcurl's);
+	 * initialising it read the system's CA bundle, ~50 ms per start. */
+	info.options = 0;
 	info.user = loop;
 	/* DevTools endpoints are reached directly: lws would otherwise send
 	 * every connection, even to our own browser on 127.0.0.1, through the
