@@ -62,7 +62,7 @@ _savepage() {
 			--disable-animations --timezone --bypass-csp --omit-background --hide --remove --click --style --style-file
 			--javascript --js-file --header --user --auth-username --auth-password --proxy --no-proxy
 			--input --output --name --archive --report
-			--jobs --timeout --retries --fail-on-http-error --browser --browser-arg --browser-url
+			--jobs --shared-session --timeout --retries --fail-on-http-error --browser --browser-arg --browser-url
 			--refresh --cache-dir --no-cache --api --api-url --key --secret --hash --api-get
 			--api-insecure --maxage --verbose --quiet --progress --no-progress
 			--version --help

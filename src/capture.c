@@ -63,6 +63,8 @@ struct capture {
 	 * arrive before Page.navigate's reply. */
 	char *seen[3];
 	int setup_pending;      /* replies still due before navigate counts */
+	bool reused;            /* a shared session's tab, set up already */
+	bool tab_fetch;         /* Fetch is enabled in the tab */
 	bool deadline_passed;
 	int navigations;        /* documents the page went on to by itself */
 
@@ -1565,6 +1567,18 @@ static void setup_identity(struct capture *cap)
 static void setup_cookies(struct capture *cap)
 {
 	char *origin = url_origin(cap->url);
+	struct capture_shared *sh = cap->env->shared;
+	if (cap->r->cookie && origin && sh) {
+		/* Set once per origin: after that the cookie is the session's, and
+		 * the pages may change it as they would in a person's browser. */
+		for (size_t i = 0; i < sh->cookie_origins.n; i++) {
+			if (!strcmp(sh->cookie_origins.v[i], origin)) {
+				free(origin);
+				return;
+			}
+		}
+		strlist_add(&sh->cookie_origins, origin);
+	}
 	if (cap->r->cookie && origin) {
 		cJSON *arr = cJSON_CreateArray();
 		struct strlist names = { 0 }, values = { 0 };
@@ -1588,6 +1602,30 @@ static void setup_cookies(struct capture *cap)
 	free(origin);
 }
 
+/* Fetch for this URL's requests (its patterns name the URL's host), or off
+ * in a kept tab that had it for the last one. */
+static void setup_fetch(struct capture *cap)
+{
+	cJSON *fetch = fetch_params(cap);
+	if (fetch)
+		setup_send(cap, "Fetch.enable", fetch);
+	else if (cap->tab_fetch)
+		setup_send(cap, "Fetch.disable", NULL);
+	cap->tab_fetch = fetch != NULL;
+}
+
+/* A kept tab (--shared-session) has the run's set-up already: only what
+ * depends on the URL is sent before it goes on to it. */
+static void cap_reuse_and_navigate(struct capture *cap)
+{
+	cap->setup_pending = 0;
+	setup_fetch(cap);
+	setup_cookies(cap);
+	cap->state = ST_NAVIGATE;
+	if (!cap->setup_pending)
+		cap_navigate(cap);
+}
+
 /* Sends the tab's set-up and the navigation in one burst: a session handles
  * its commands in order, so no round trip is spent waiting between them. */
 static void cap_setup_and_navigate(struct capture *cap)
@@ -1603,9 +1641,7 @@ static void cap_setup_and_navigate(struct capture *cap)
 	 * the page's HTTP status, which the Navigation Timing entry gives at
 	 * shot time (see cap_shoot). */
 	setup_send(cap, "Inspector.enable", NULL);
-	cJSON *fetch = fetch_params(cap);
-	if (fetch)
-		setup_send(cap, "Fetch.enable", fetch);
+	setup_fetch(cap);
 	if (cap->r->click.n || o->page_facts) {
 		/* Only here: whether a click's effects are done is whether its
 		 * requests are; what a report says of them. */
@@ -1642,6 +1678,17 @@ static void on_attached(void *ud, const cJSON *result, const char *error)
 	cap_setup_and_navigate(cap);
 }
 
+/* Takes the tab (target_id, the capture's now) and sets it up from scratch. */
+static void cap_attach(struct capture *cap, char *target_id)
+{
+	cap->target_id = target_id;
+	cap->state = ST_ATTACH;
+	cJSON *p = cJSON_CreateObject();
+	cJSON_AddStringToObject(p, "targetId", target_id);
+	cJSON_AddBoolToObject(p, "flatten", 1);
+	cdp_send(cap->conn, NULL, "Target.attachToTarget", p, cap->timeout_ms, on_attached, cap);
+}
+
 static void on_target(void *ud, const cJSON *result, const char *error)
 {
 	struct capture *cap = ud;
@@ -1651,12 +1698,7 @@ static void on_target(void *ud, const cJSON *result, const char *error)
 			 error ? error : "no target");
 		return;
 	}
-	cap->target_id = xstrdup(tid);
-	cap->state = ST_ATTACH;
-	cJSON *p = cJSON_CreateObject();
-	cJSON_AddStringToObject(p, "targetId", tid);
-	cJSON_AddBoolToObject(p, "flatten", 1);
-	cdp_send(cap->conn, NULL, "Target.attachToTarget", p, cap->timeout_ms, on_attached, cap);
+	cap_attach(cap, xstrdup(tid));
 }
 
 static void on_context(void *ud, const cJSON *result, const char *error)
@@ -1997,22 +2039,143 @@ struct capture *capture_start(struct loop *loop, struct cdp_conn *conn, const ch
 	cap->delay = loop_timer_new(loop, on_delay_done, cap);
 	cap->settle = loop_timer_new(loop, on_settle_poll, cap);
 	loop_timer_start(cap->deadline, cap->timeout_ms);
+	char *rules = proxy_chrome_rules(&env->r->proxy);
+	if (strcmp(rules, "direct://"))
+		cap->proxy_login = proxy_credentials(&env->r->proxy, NULL, &cap->proxy_user,
+						     &cap->proxy_password);
+	free(rules);
+	struct capture_shared *sh = env->shared;
+	if (!sh && env->spare_tab && *env->spare_tab) {
+		/* The first tab of a fresh profile's default context: as isolated
+		 * as a new context, and its renderer started with the browser. */
+		log_debug("%s: in the browser's first tab", url);
+		cap_attach(cap, *env->spare_tab);
+		*env->spare_tab = NULL;
+		return cap;
+	}
+	if (!sh) {
+		cdp_send(conn, NULL, "Target.createBrowserContext",
+			 capture_context_params(env->r), cap->timeout_ms, on_context, cap);
+		return cap;
+	}
+	/* A kept tab, unless it is on this very document (a jump to another
+	 * #fragment would not load anything): the newest first. */
+	char *doc = url_without_fragment(url);
+	for (size_t i = sh->nidle; i-- > 0;) {
+		struct capture_tab t = sh->idle[i];
+		if (t.url && !strcmp(t.url, doc))
+			continue;
+		sh->idle[i] = sh->idle[--sh->nidle];
+		free(t.url);
+		free(doc);
+		if (!t.session_id) { /* the browser's first tab, not set up yet */
+			cap_attach(cap, t.target_id);
+			return cap;
+		}
+		cap->target_id = t.target_id;
+		cap->session_id = t.session_id;
+		cap->tab_fetch = t.fetch;
+		cap->reused = true;
+		log_debug("%s: in the tab of an earlier page (shared session)", url);
+		cap_reuse_and_navigate(cap);
+		return cap;
+	}
+	free(doc);
+	cap->state = ST_TARGET;
+	cJSON *p = cJSON_CreateObject();
+	cJSON_AddStringToObject(p, "url", "about:blank");
+	if (sh->context_id) /* else the default one */
+		cJSON_AddStringToObject(p, "browserContextId", sh->context_id);
+	cdp_send(conn, NULL, "Target.createTarget", p, cap->timeout_ms, on_target, cap);
+	return cap;
+}
+
+cJSON *capture_context_params(const struct render *r)
+{
 	cJSON *p = cJSON_CreateObject();
 	cJSON_AddBoolToObject(p, "disposeOnDetach", 1);
 	/* The proxy is the context's, always said (direct:// for none): for
-	 * this URL's requests only. */
-	char *rules = proxy_chrome_rules(&env->r->proxy);
+	 * its requests only. */
+	char *rules = proxy_chrome_rules(&r->proxy);
 	cJSON_AddStringToObject(p, "proxyServer", rules);
 	if (strcmp(rules, "direct://")) {
-		char *bypass = proxy_chrome_bypass(&env->r->proxy);
+		char *bypass = proxy_chrome_bypass(&r->proxy);
 		cJSON_AddStringToObject(p, "proxyBypassList", bypass);
 		free(bypass);
-		cap->proxy_login = proxy_credentials(&env->r->proxy, NULL, &cap->proxy_user,
-						     &cap->proxy_password);
 	}
 	free(rules);
-	cdp_send(conn, NULL, "Target.createBrowserContext", p, cap->timeout_ms, on_context, cap);
-	return cap;
+	return p;
+}
+
+struct capture_shared *capture_shared_new(const char *context_id, size_t max_idle)
+{
+	struct capture_shared *sh = xcalloc(1, sizeof *sh);
+	sh->context_id = context_id ? xstrdup(context_id) : NULL;
+	sh->max_idle = max_idle ? max_idle : 1;
+	sh->idle = xcalloc(sh->max_idle, sizeof *sh->idle);
+	return sh;
+}
+
+static void close_target(struct cdp_conn *conn, const char *target_id)
+{
+	if (!target_id || cdp_conn_is_closed(conn))
+		return;
+	cJSON *p = cJSON_CreateObject();
+	cJSON_AddStringToObject(p, "targetId", target_id);
+	cdp_send(conn, NULL, "Target.closeTarget", p, 5000, NULL, NULL);
+}
+
+static void tab_free(struct capture_tab *t)
+{
+	free(t->target_id);
+	free(t->session_id);
+	free(t->url);
+}
+
+void capture_shared_forget(struct capture_shared *sh, struct cdp_conn *conn,
+			   const char *session_id)
+{
+	for (size_t i = 0; sh && session_id && i < sh->nidle; i++) {
+		if (sh->idle[i].session_id && !strcmp(sh->idle[i].session_id, session_id)) {
+			if (conn)
+				close_target(conn, sh->idle[i].target_id);
+			tab_free(&sh->idle[i]);
+			sh->idle[i] = sh->idle[--sh->nidle];
+			return;
+		}
+	}
+}
+
+void capture_shared_free(struct capture_shared *sh, struct cdp_conn *conn)
+{
+	if (!sh)
+		return;
+	for (size_t i = 0; i < sh->nidle; i++) {
+		if (conn)
+			close_target(conn, sh->idle[i].target_id);
+		tab_free(&sh->idle[i]);
+	}
+	free(sh->idle);
+	free(sh->context_id);
+	strlist_free(&sh->cookie_origins);
+	free(sh);
+}
+
+/* A shared session keeps the tab of a capture that went well (one that
+ * failed may be stuck: a dialog, a crashed renderer, a hung script). */
+static bool cap_keep_tab(struct capture *cap)
+{
+	struct capture_shared *sh = cap->env->shared;
+	if (!sh || cap->state != ST_DONE || cap->res.code != RENDER_OK || !cap->target_id ||
+	    !cap->session_id || cdp_conn_is_closed(cap->conn) || sh->nidle >= sh->max_idle)
+		return false;
+	struct capture_tab *t = &sh->idle[sh->nidle++];
+	t->target_id = cap->target_id;
+	t->session_id = cap->session_id;
+	t->url = url_without_fragment(cap->url);
+	t->fetch = cap->tab_fetch;
+	cap->target_id = cap->session_id = NULL;
+	return true;
 }
 
 const char *capture_session(const struct capture *cap)
@@ -2033,13 +2196,9 @@ void capture_free(struct capture *cap)
 	loop_timer_free(cap->delay);
 	loop_timer_free(cap->settle);
 	cdp_cancel_owner(cap->conn, cap);
-	if (!cdp_conn_is_closed(cap->conn)) {
+	if (!cap_keep_tab(cap) && !cdp_conn_is_closed(cap->conn)) {
 		/* Fire and forget: the browser tidies up while we go on. */
-		if (cap->target_id) {
-			cJSON *p = cJSON_CreateObject();
-			cJSON_AddStringToObject(p, "targetId", cap->target_id);
-			cdp_send(cap->conn, NULL, "Target.closeTarget", p, 5000, NULL, NULL);
-		}
+		close_target(cap->conn, cap->target_id);
 		if (cap->context_id) {
 			cJSON *p = cJSON_CreateObject();
 			cJSON_AddStringToObject(p, "browserContextId", cap->context_id);

@@ -14,6 +14,24 @@
 #include "util.h"
 #include "workq.h"
 
+/* --shared-session: one browser context for a browser's whole run, and
+ * the tabs of finished captures kept open for the next URLs (they go on to
+ * the next page from the one they are on: no new renderer, caches warm).
+ * The owner creates the context (capture_context_params) and frees this
+ * when the connection goes. */
+struct capture_tab {
+	char *target_id, *session_id;  /* session NULL: not attached or set up */
+	char *url;      /* where it was sent last, to tell a same-document jump */
+	bool fetch;     /* Fetch is enabled in it (its patterns are per URL) */
+};
+
+struct capture_shared {
+	char *context_id;              /* NULL: a launched browser's default one */
+	struct strlist cookie_origins; /* --cookie set for these already */
+	struct capture_tab *idle;      /* finished captures' tabs, ready */
+	size_t nidle, max_idle;
+};
+
 /* What a run gives every capture besides the render itself. */
 struct capture_env {
 	const struct render *r;
@@ -30,6 +48,10 @@ struct capture_env {
 				       page did is collected (Network, Runtime) */
 	bool hide_webdriver;         /* a browser not launched with the flag that
 				       keeps navigator.webdriver false */
+	struct capture_shared *shared; /* --shared-session: this browser's; NULL:
+					 a browser context per URL */
+	char **spare_tab;            /* without: a launched browser's first tab
+				       (target id), taken by its first capture */
 };
 
 struct capture;
@@ -47,8 +69,21 @@ bool capture_is_done(const struct capture *cap);
 /* The flat session id once attached, else NULL. */
 const char *capture_session(const struct capture *cap);
 struct render_result *capture_result(struct capture *cap);
-/* Closes the tab and context if still open and frees. NULL is a no-op. */
+/* Closes the tab and context if still open and frees; with a shared
+ * session, the tab of a capture that succeeded is kept for the next one.
+ * NULL is a no-op. */
 void capture_free(struct capture *cap);
+
+/* Target.createBrowserContext's parameters for r (its proxy), new. */
+cJSON *capture_context_params(const struct render *r);
+/* A shared session for the context id (max_idle tabs kept), and its end:
+ * the tabs left are closed when conn is open. */
+struct capture_shared *capture_shared_new(const char *context_id, size_t max_idle);
+void capture_shared_free(struct capture_shared *sh, struct cdp_conn *conn);
+/* A kept tab's session went away or its page crashed: the tab is closed
+ * (when conn is open) and forgotten. */
+void capture_shared_forget(struct capture_shared *sh, struct cdp_conn *conn,
+			   const char *session_id);
 
 /* A short human explanation of a Chrome net::ERR_ code (static string). */
 const char *capture_explain_net_error(const char *error_text);

@@ -72,6 +72,7 @@ enum opt_id {
 	OPT_PROXY,
 	OPT_NO_PROXY,
 	OPT_JOBS,
+	OPT_SHARED_SESSION,
 	OPT_RETRIES,
 	OPT_BROWSER_URL,
 	OPT_PROGRESS,
@@ -260,6 +261,10 @@ static const struct opt_def opt_table[] = {
 	  "JSON lines, one per URL as it finishes ('-' standard output)", false, true },
 	{ OPT_JOBS, "jobs", 'j', ARG_INT, "N", 1, 64, "Work",
 	  "parallel workers: tabs per browser (default: 3 per core, 2 to 16)", false, false },
+	{ OPT_SHARED_SESSION, "shared-session", 0, ARG_NONE, NULL, 0, 0, NULL,
+	  "one browser session for the whole run: cookies, storage and cache carry from page "
+	  "to page (for one site or a login; default: each URL isolated)",
+	  false, false },
 	{ OPT_TIMEOUT, "timeout", 0, ARG_SECONDS, "SECONDS", 0.1, 86400, NULL,
 	  "limit for load + delay + capture of a URL (default 30)", false, false },
 	{ OPT_RETRIES, "retries", 0, ARG_INT, "N", 0, 10, NULL,
@@ -815,6 +820,7 @@ static char *opt_apply(struct settings *s, const struct opt_def *d, const char *
 	case OPT_REPORT: set_str(&s->report, v); break;
 	case OPT_INPUT: strlist_add(&s->inputs, v); break;
 	case OPT_JOBS: s->jobs = (int)n; break;
+	case OPT_SHARED_SESSION: s->render.shared_session = on; break;
 	case OPT_RETRIES: s->retries = (int)n; break;
 	case OPT_BROWSER_URL:
 		if (strncmp(v, "ws://", 5) && strncmp(v, "http://", 7))

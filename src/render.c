@@ -82,6 +82,9 @@ const struct render_field render_fields[] = {
 	{ "proxy_http", RT_STRING, F(proxy.http), 0, NULL },
 	{ "proxy_https", RT_STRING, F(proxy.https), 0, NULL },
 	{ "no_proxy", RT_STRING, F(proxy.no_proxy), 0, NULL },
+	/* A page may look otherwise with the cookies of the pages before it
+	 * (a login): keyed apart. */
+	{ "shared_session", RT_BOOL, F(shared_session), RF_PIXELS | RF_LOCAL, NULL },
 	{ "timeout", RT_SECONDS, F(timeout), 0, NULL },
 	{ "fail_on_http_error", RT_BOOL, F(fail_on_http_error), 0, NULL },
 	{ "lists", RT_STRING, F(lists), RF_PIXELS, NULL },

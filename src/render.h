@@ -35,6 +35,8 @@ struct render {
 	char *cookie;            /* NULL: none */
 	double timeout;          /* seconds for load + delay + capture */
 	bool fail_on_http_error; /* a page answering 4xx/5xx is a failure */
+	bool shared_session;     /* cookies, storage and caches carry from page to
+				    page (one browser context per browser) */
 	long refresh;            /* re-render when the copy is older (s); -1 now */
 	bool refresh_given;      /* --refresh given: the API is told */
 	long maxage;             /* the API's Cache-Control max-age; -1 not sent */

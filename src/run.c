@@ -437,6 +437,7 @@ static int start_renderer(struct run *r)
 		.browser_args = &s->browser_args,
 		.browser_urls = &s->browser_urls,
 		.per_slot = workers,
+		.shared_session = r->render->shared_session,
 		.env = { .r = r->render,
 			 .user_agent = r->render->user_agent,
 			 .page_script = r->page_script,

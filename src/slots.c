@@ -7,6 +7,7 @@
 
 #include "browser.h"
 #include "log.h"
+#include "proxy.h"
 #include "workq.h"
 
 #define MAX_SLOTS 64
@@ -42,6 +43,8 @@ struct slot {
 	struct job **active;
 	size_t nactive;
 	size_t served;            /* captures started on this browser */
+	struct capture_shared *shared; /* --shared-session: its context, kept tabs */
+	char *spare_tab;          /* a launched browser's first tab, not yet used */
 	int relaunches;
 };
 
@@ -106,6 +109,9 @@ static void on_event(void *ud, const char *method, const cJSON *params, const ch
 	struct job *j = sid ? job_for_session(sl, sid) : NULL;
 	if (j)
 		capture_on_event(j->cap, method, params);
+	else if (sid && sl->shared && (!strcmp(method, "Target.detachedFromTarget") ||
+				       !strcmp(method, "Inspector.targetCrashed")))
+		capture_shared_forget(sl->shared, sl->conn, sid); /* a kept tab */
 }
 
 static void on_closed(void *ud, const char *why)
@@ -113,6 +119,84 @@ static void on_closed(void *ud, const char *why)
 	struct slot *sl = ud;
 	log_debug("browser %d: connection closed: %s", sl->index, why);
 	sl->lost = true;
+}
+
+/* A browser savepage launched has a fresh profile, so its default browser
+ * context is as isolated as a new one, and its first tab (about:blank, its
+ * renderer started with the browser) is ready: the first capture (or a
+ * shared session) uses them, sparing a context, a tab and a renderer
+ * start. Not when a proxy is set: the default context has the launch's
+ * (--no-proxy-server), and a context's own proxy is given when it is made. */
+static bool slot_default_context(const struct slot *sl)
+{
+	if (sl->remote)
+		return false;
+	char *rules = proxy_chrome_rules(&sl->s->c.env.r->proxy);
+	bool direct = !strcmp(rules, "direct://");
+	free(rules);
+	return direct;
+}
+
+static void slot_ready(struct slot *sl, const char *context_id)
+{
+	if (sl->s->c.shared_session) {
+		if (sl->relaunches)
+			log_warn("browser %d: a new shared session: the cookies and storage of "
+				 "the last one went with its browser", sl->index);
+		sl->shared = capture_shared_new(context_id, sl->s->c.per_slot);
+		sl->env.shared = sl->shared;
+		if (sl->spare_tab) { /* kept as a tab not yet set up */
+			sl->shared->idle[sl->shared->nidle++].target_id = sl->spare_tab;
+			sl->spare_tab = NULL;
+		}
+	}
+	sl->state = SL_READY;
+}
+
+/* --shared-session: the run's browser context in this browser. */
+static void on_shared_context(void *ud, const cJSON *result, const char *error)
+{
+	struct slot *sl = ud;
+	const char *id = error ? NULL
+			       : cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(
+					 result, "browserContextId"));
+	if (!id) {
+		slot_failed(sl, xasprintf("%s: cannot create the shared session's browser "
+					  "context: %s",
+					  sl->endpoint, error ? error : "no id"));
+		return;
+	}
+	slot_ready(sl, id);
+}
+
+/* Once the browser is known: its shared context made when it needs one. */
+static void slot_connected(struct slot *sl)
+{
+	if (sl->s->c.shared_session && !slot_default_context(sl))
+		cdp_send(sl->conn, NULL, "Target.createBrowserContext",
+			 capture_context_params(sl->s->c.env.r), CONNECT_TIMEOUT_MS,
+			 on_shared_context, sl);
+	else
+		slot_ready(sl, NULL);
+}
+
+static void on_targets(void *ud, const cJSON *result, const char *error)
+{
+	struct slot *sl = ud;
+	const cJSON *infos = error ? NULL : cJSON_GetObjectItemCaseSensitive(result, "targetInfos");
+	const cJSON *t;
+	cJSON_ArrayForEach(t, infos) {
+		const char *type = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(t, "type"));
+		const char *url = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(t, "url"));
+		const char *id = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(t, "targetId"));
+		if (type && !strcmp(type, "page") && url && !strcmp(url, "about:blank") && id) {
+			free(sl->spare_tab);
+			sl->spare_tab = xstrdup(id);
+			break;
+		}
+	}
+	if (sl->state == SL_CONNECTING && sl->user_agent)
+		slot_connected(sl);
 }
 
 /* The user agent Chrome would send, without the "Headless" that makes
@@ -136,13 +220,19 @@ static void on_version(void *ud, const cJSON *result, const char *error)
 			   : xstrdup(ua);
 	sl->env.user_agent = sl->s->c.env.user_agent ? sl->s->c.env.user_agent : sl->user_agent;
 	sl->served = 0;
-	sl->state = SL_READY;
+	if (!slot_default_context(sl))
+		slot_connected(sl); /* else when its targets are listed (sent after) */
 }
 
 /* ---- acting on the states ---- */
 
 static void slot_disconnect(struct slot *sl)
 {
+	capture_shared_free(sl->shared, sl->conn);
+	sl->shared = NULL;
+	sl->env.shared = NULL;
+	free(sl->spare_tab);
+	sl->spare_tab = NULL;
 	cdp_conn_free(sl->conn);
 	sl->conn = NULL;
 	free(sl->endpoint);
@@ -170,6 +260,9 @@ static void slot_connect(struct slot *sl, const char *ws)
 	sl->state = SL_CONNECTING;
 	/* Sent at once, answered once the websocket is open, failed if it never is. */
 	cdp_send(sl->conn, NULL, "Browser.getVersion", NULL, CONNECT_TIMEOUT_MS, on_version, sl);
+	if (slot_default_context(sl))
+		cdp_send(sl->conn, NULL, "Target.getTargets", NULL, CONNECT_TIMEOUT_MS, on_targets,
+			 sl);
 }
 
 /* Launches (or reaches) the slot's browser; the loop takes it from there. */
@@ -227,8 +320,8 @@ static void slot_advance(struct slot *sl)
 		if (sl->lost) {
 			sl->state = SL_LOST;
 			slot_abort_captures(sl, "the browser went away");
-		} else if (sl->state == SL_READY && sl->browser && sl->served >= RECYCLE_AFTER &&
-			   !sl->nactive) {
+		} else if (sl->state == SL_READY && sl->browser && !sl->shared &&
+			   sl->served >= RECYCLE_AFTER && !sl->nactive) {
 			log_debug("replacing browser %d after %zu captures", sl->index, sl->served);
 			slot_disconnect(sl);
 			slot_start(sl);
@@ -259,7 +352,7 @@ static void slot_top_up(struct slot *sl)
 {
 	struct slots *s = sl->s;
 	if (sl->state != SL_READY || sl->lost || sl->failure ||
-	    (sl->browser && sl->served >= RECYCLE_AFTER))
+	    (sl->browser && !sl->shared && sl->served >= RECYCLE_AFTER))
 		return;
 	struct job *j;
 	while (sl->nactive < s->c.per_slot && (j = s->c.hooks.next(s->c.hooks.ud))) {
@@ -346,6 +439,7 @@ struct slots *slots_new(const struct slots_config *c)
 		sl->env.cpu = s->cpu;
 		/* A launched browser gets browser_default_flags; another is told per tab. */
 		sl->env.hide_webdriver = sl->remote != NULL;
+		sl->env.spare_tab = &sl->spare_tab;
 		slot_start(sl);
 	}
 	return s;

@@ -10,7 +10,9 @@
  * their way. lost: the connection closed; its captures fail (and are tried
  * again elsewhere or later), then a launched browser is started again, at
  * most MAX_RELAUNCHES times. A launched browser is also replaced, when idle,
- * after RECYCLE_AFTER captures, so that its memory stays bounded. */
+ * after RECYCLE_AFTER captures, so that its memory stays bounded (not with
+ * a shared session, whose cookies and storage would go with it). With a
+ * shared session, connecting includes creating the run's browser context. */
 #ifndef SAVEPAGE_SLOTS_H
 #define SAVEPAGE_SLOTS_H
 
@@ -36,6 +38,8 @@ struct slots_config {
 	const struct strlist *browser_args; /* for launched browsers */
 	const struct strlist *browser_urls; /* --browser-url: these, not launched ones */
 	size_t per_slot;                    /* captures at once in one browser */
+	bool shared_session;                /* one browser context per browser for
+					       the run, its tabs kept (capture.h) */
 	struct capture_env env;             /* user_agent NULL: each browser's own */
 	struct slots_hooks hooks;
 };

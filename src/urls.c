@@ -223,6 +223,11 @@ char *url_origin(const char *url)
 	return xasprintf("%.*s/", (int)(u.rest - url), url);
 }
 
+char *url_without_fragment(const char *url)
+{
+	return xstrndup(url, strcspn(url, "#"));
+}
+
 char *url_host(const char *url)
 {
 	struct url_parts u;

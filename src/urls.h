@@ -39,6 +39,9 @@ char *url_normalise_n(const char *in, size_t len, const char **why);
  * NULL for other schemes. */
 char *url_origin(const char *url);
 
+/* The URL up to its #fragment (caller frees): the document it names. */
+char *url_without_fragment(const char *url);
+
 /* For a normalised URL: the host (caller frees); "" for file URLs. */
 char *url_host(const char *url);
 /* Whether host is domain or one of its subdomains (any case); domain may

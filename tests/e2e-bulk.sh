@@ -119,8 +119,9 @@ check "names cannot climb out of the directory" test -e "$T/esc/1.jpg" -a ! -e "
 
 # Isolation: cookies and storage set by one URL are not seen by the next.
 : >"$T/requests.jsonl"
-sp -j 1 -d 0.2 -o "$T/iso" "$BASE/isolation.html?set" "$BASE/isolation.html?read"
+sp -j 1 -d 0.2 -f png -n '{n}.{ext}' -o "$T/iso" "$BASE/isolation.html?set" "$BASE/isolation.html?read"
 expect_rc 0
+expect_pixel "$T/iso/2.png" 700 450 "255 255 255" 0   # the page found nothing
 python3 - "$T/requests.jsonl" <<'PY' && ok "no cookie or storage passed between URLs" || fail "isolation: $(grep isolation "$T/requests.jsonl")"
 import json, sys, urllib.parse
 for l in open(sys.argv[1]):
@@ -133,6 +134,60 @@ for l in open(sys.argv[1]):
     if e["path"] == "/isolation.html?read":
         assert "cookie" not in e["headers"], e
 PY
+
+# --shared-session: one session for the run. What page 1 stored, page 2
+# finds (and shows: green); a page of the same document with another
+# #fragment is loaded afresh; a failed URL's tab is not used again; two
+# workers share it too.
+: >"$T/requests.jsonl"
+sp --shared-session -j 1 -f png -n '{n}.{ext}' -o "$T/shared" "$BASE/isolation.html?set" \
+	"$BASE/isolation.html?read" "$BASE/isolation.html?read#again" http://127.0.0.1:9/refused \
+	"$BASE/isolation.html?read#after"
+expect_rc 1
+expect_err '127.0.0.1:9/refused'
+expect_pixel "$T/shared/2.png" 700 450 "0 255 0" 0
+expect_pixel "$T/shared/3.png" 700 450 "0 255 0" 0
+expect_pixel "$T/shared/5.png" 700 450 "0 255 0" 0
+check "the #fragment page was loaded, not scrolled to" \
+	test "$(grep -c '"/beacon?mode=read&cookie=leak%3D1&local=1"' "$T/requests.jsonl")" = 3
+python3 - "$T/requests.jsonl" <<'PY' && ok "page 2 sent page 1's cookie" || fail "shared session: $(grep isolation "$T/requests.jsonl")"
+import json, sys
+reads = [json.loads(l) for l in open(sys.argv[1]) if '"/isolation.html?read"' in l]
+assert reads and all(e["headers"].get("cookie") == "leak=1" for e in reads), reads
+PY
+sp --shared-session -j 2 -f png -n '{n}.{ext}' -o "$T/shared2" "$BASE/isolation.html?set" \
+	"$BASE/slow?ms=600" "$BASE/isolation.html?read"
+expect_rc 0
+expect_pixel "$T/shared2/3.png" 700 450 "0 255 0" 0
+# --cookie is set once: after that the cookie is the session's, and a page
+# that changes it is believed (isolation.html?set sets leak=1).
+: >"$T/requests.jsonl"
+sp --shared-session -j 1 --cookie 'leak=0' -f png -n '{n}.{ext}' -o "$T/shared3" \
+	"$BASE/isolation.html?read" "$BASE/isolation.html?set" "$BASE/isolation.html?read#2"
+expect_rc 0
+python3 - "$T/requests.jsonl" <<'PY' && ok "--cookie sent first, then the page's own value" || fail "--cookie in a shared session: $(grep isolation "$T/requests.jsonl")"
+import json, sys
+docs = [json.loads(l) for l in open(sys.argv[1]) if '"/isolation.html?' in l]
+assert [e["headers"].get("cookie") for e in docs] == ["leak=0", "leak=0", "leak=1"], docs
+PY
+# In the config file too; keyed apart in the cache (a page may look
+# otherwise with the cookies of the pages before it); not the API's.
+mkdir -p "$T/config/savepage"
+printf 'shared-session = yes\n' >"$T/config/savepage/config"
+sp_config -j 1 -f png -n '{n}.{ext}' -o "$T/shared4" "$BASE/isolation.html?set" "$BASE/isolation.html?read"
+expect_rc 0
+expect_pixel "$T/shared4/2.png" 700 450 "0 255 0" 0
+rm -f "$T/config/savepage/config"
+CD="$T/sscache"
+sp --cache-dir "$CD" -f png -o "$T/ss1.png" "$BASE/page/sskey"
+sp --cache-dir "$CD" --shared-session -f png -o "$T/ss2.png" "$BASE/page/sskey"
+sp --cache-dir "$CD" --shared-session -f png -o "$T/ss3.png" "$BASE/page/sskey"
+check "--shared-session has cache entries of its own" \
+	test "$(grep -c '"/page/sskey"' "$T/requests.jsonl")" = 2 -a -s "$T/ss3.png"
+sp --api --api-url http://127.0.0.1:9/ --key k --shared-session -o "$T/ssapi.png" "$BASE/quad.html"
+expect_rc 2
+expect_err 'shared_session'
+check "no image for a refused option" test ! -e "$T/ssapi.png"
 
 # Messages: quiet when all is well and stderr is not a terminal; -v logs each
 # URL; --progress forces the progress line; -s hides warnings.
