@@ -53,6 +53,25 @@ int main(void)
 	CHECK(back && memcmp(back->px, img->px, 64 * 48 * 3) == 0);
 	image_free(back);
 
+	/* An image that does not compress (noise) is still written whole, after
+	 * what is already in the buffer: the encoder's first guess at its
+	 * size is too small for it. */
+	struct image *noise = image_new(300, 200);
+	unsigned seed = 12345;
+	for (size_t i = 0; i < 300 * 200 * 3; i++) {
+		seed = seed * 1103515245u + 12345u;
+		noise->px[i] = (unsigned char)(seed >> 16);
+	}
+	struct buf np = { 0 };
+	buf_append(&np, "xyz", 3);
+	CHECK(image_encode(noise, IMAGE_PNG, 0, &np, &err) == 0 && np.len > 300 * 200 * 3 / 2);
+	back = image_decode(np.data + 3, np.len - 3, &err);
+	CHECK(back && back->width == 300 && memcmp(back->px, noise->px, 300 * 200 * 3) == 0);
+	CHECK(!memcmp(np.data, "xyz", 3));
+	image_free(back);
+	image_free(noise);
+	buf_free(&np);
+
 	/* JPEG is close, and quality changes the size. */
 	struct buf lo = { 0 }, hi = { 0 };
 	CHECK(image_encode(img, IMAGE_JPEG, 10, &lo, &err) == 0);
