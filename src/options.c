@@ -260,7 +260,8 @@ static const struct opt_def opt_table[] = {
 	{ OPT_REPORT, "report", 0, ARG_STRING, "FILE", 0, 0, NULL,
 	  "JSON lines, one per URL as it finishes ('-' standard output)", false, true },
 	{ OPT_JOBS, "jobs", 'j', ARG_INT, "N", 1, 64, "Work",
-	  "parallel workers: tabs per browser (default: 3 per core, 2 to 16)", false, false },
+	  "parallel workers: tabs per browser (default: 3 per core, 1.5 with "
+	  "--shared-session, 2 to 16)", false, false },
 	{ OPT_SHARED_SESSION, "shared-session", 0, ARG_NONE, NULL, 0, 0, NULL,
 	  "one browser session for the whole run: cookies, storage and cache carry from page "
 	  "to page (for one site or a login; default: each URL isolated)",

@@ -28,11 +28,17 @@
  * Chrome has both cores busy, and stay flat beyond (bench/README.md has the
  * figures); the spare tabs keep the cores busy while pages wait on the
  * network. */
-static size_t default_jobs(void)
+/* Tabs per browser, 2 to 16: three per core when each URL has its own
+ * context (a tab spends part of its time waiting for a new renderer); one
+ * and a half with a shared session, whose tabs go on from page to page and
+ * keep the cores busy with fewer (more only cost CPU per page: measured in
+ * bench/README.md). */
+static size_t default_jobs(bool shared)
 {
 	long n = sysconf(_SC_NPROCESSORS_ONLN);
 	n = n < 1 ? 1 : n;
-	return (size_t)(n * 3 < 2 ? 2 : n * 3 > 16 ? 16 : n * 3);
+	long j = shared ? (3 * n + 1) / 2 : 3 * n;
+	return (size_t)(j < 2 ? 2 : j > 16 ? 16 : j);
 }
 
 /* How often URLs whose cache entry another savepage renders are tried again. */
@@ -421,7 +427,9 @@ static int start_renderer(struct run *r)
 	r->started = true;
 	/* The API's accounts have their own worker counts, which this machine
 	 * says nothing about: one request at a time unless -j says more. */
-	size_t workers = s->jobs ? (size_t)s->jobs : s->api ? 1 : default_jobs();
+	size_t workers = s->jobs   ? (size_t)s->jobs
+			 : s->api  ? 1
+				   : default_jobs(r->render->shared_session);
 	if (s->api) {
 		struct api_config cfg = { s->api_url, s->key,     s->secret,
 					  s->hash,    s->api_get, s->api_insecure };
