@@ -73,8 +73,9 @@ async function shoot(tab, url, i) {
   const nav = await send('Page.navigate', { url }, tab.sessionId);
   if (nav.errorText) throw new Error(nav.errorText);
   await loaded;
-  const p = { format };
-  if (format === 'jpeg') p.quality = 80;
+  // As savepage asks (its PNGs: Chrome's fast encoder, 4% less CPU for
+  // files ~25% larger), so that the two compare like with like.
+  const p = format === 'jpeg' ? { format, quality: 80 } : { format, optimizeForSpeed: true };
   const { data } = await send('Page.captureScreenshot', p, tab.sessionId);
   fs.writeFileSync(path.join(outDir, `${i}.${format === 'png' ? 'png' : 'jpg'}`), Buffer.from(data, 'base64'));
 }
