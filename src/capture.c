@@ -1332,6 +1332,13 @@ static void on_navigate(void *ud, const cJSON *result, const char *error)
 		return;
 	}
 	const char *loader = json_str(result, "loaderId");
+	if (!loader && cap->reused && !(err && *err)) {
+		/* A kept tab already on this document (the page moved there after
+		 * it was kept): it jumped to the #fragment and loaded nothing. */
+		cap_fail(cap, RENDER_E_RENDER, true,
+			 "the kept tab was on this page already and did not load it");
+		return;
+	}
 	free(cap->loader_id);
 	cap->loader_id = loader ? xstrdup(loader) : NULL;
 	cap->state = ST_LOAD;
@@ -1563,21 +1570,35 @@ static void setup_identity(struct capture *cap)
 	}
 }
 
+static bool cookie_set_for(const struct capture_shared *sh, const char *origin)
+{
+	for (size_t i = 0; i < sh->cookie_origins.n; i++)
+		if (!strcmp(sh->cookie_origins.v[i], origin))
+			return true;
+	return false;
+}
+
+static void on_cookies_set(void *ud, const cJSON *result, const char *error)
+{
+	struct capture *cap = ud;
+	struct capture_shared *sh = cap->env->shared;
+	char *origin = sh && !error ? url_origin(cap->url) : NULL;
+	if (origin && !cookie_set_for(sh, origin))
+		strlist_add(&sh->cookie_origins, origin);
+	free(origin);
+	on_setup_reply(ud, result, error);
+}
+
 /* --cookie: host-only cookies for the page's own origin. */
 static void setup_cookies(struct capture *cap)
 {
 	char *origin = url_origin(cap->url);
 	struct capture_shared *sh = cap->env->shared;
-	if (cap->r->cookie && origin && sh) {
+	if (cap->r->cookie && origin && sh && cookie_set_for(sh, origin)) {
 		/* Set once per origin: after that the cookie is the session's, and
 		 * the pages may change it as they would in a person's browser. */
-		for (size_t i = 0; i < sh->cookie_origins.n; i++) {
-			if (!strcmp(sh->cookie_origins.v[i], origin)) {
-				free(origin);
-				return;
-			}
-		}
-		strlist_add(&sh->cookie_origins, origin);
+		free(origin);
+		return;
 	}
 	if (cap->r->cookie && origin) {
 		cJSON *arr = cJSON_CreateArray();
@@ -1597,7 +1618,11 @@ static void setup_cookies(struct capture *cap)
 		strlist_free(&values);
 		cJSON *p = cJSON_CreateObject();
 		cJSON_AddItemToObject(p, "cookies", arr);
-		setup_send(cap, "Network.setCookies", p);
+		/* In a shared session the origin counts as done once the cookie is
+		 * set: a capture starting before that sends it too. */
+		cap->setup_pending++;
+		cdp_send(cap->conn, cap->session_id, "Network.setCookies", p,
+			 cap->timeout_ms + shoot_grace_ms(cap->env), on_cookies_set, cap);
 	}
 	free(origin);
 }
@@ -2146,6 +2171,37 @@ void capture_shared_forget(struct capture_shared *sh, struct cdp_conn *conn,
 	}
 }
 
+void capture_shared_idle_event(struct capture_shared *sh, struct cdp_conn *conn,
+				const char *session_id, const char *method, const cJSON *params)
+{
+	if (!strcmp(method, "Target.detachedFromTarget") ||
+	    !strcmp(method, "Inspector.targetCrashed")) {
+		capture_shared_forget(sh, conn, session_id);
+	} else if (!strcmp(method, "Page.javascriptDialogOpening")) {
+		/* Answered as a person who says no, or the tab's next page
+		 * would wait behind it. */
+		cJSON *p = cJSON_CreateObject();
+		cJSON_AddBoolToObject(p, "accept", 0);
+		cdp_send(conn, session_id, "Page.handleJavaScriptDialog", p, 5000, NULL, NULL);
+	} else if (!strcmp(method, "Fetch.requestPaused") ||
+		   !strcmp(method, "Fetch.authRequired")) {
+		/* A request of the page left behind: nothing waits for it. */
+		const char *id = json_str(params, "requestId");
+		if (!id)
+			return;
+		cJSON *p = cJSON_CreateObject();
+		cJSON_AddStringToObject(p, "requestId", id);
+		if (method[6] == 'r') {
+			cJSON_AddStringToObject(p, "errorReason", "Aborted");
+			cdp_send(conn, session_id, "Fetch.failRequest", p, 5000, NULL, NULL);
+		} else {
+			cJSON *r = cJSON_AddObjectToObject(p, "authChallengeResponse");
+			cJSON_AddStringToObject(r, "response", "CancelAuth");
+			cdp_send(conn, session_id, "Fetch.continueWithAuth", p, 5000, NULL, NULL);
+		}
+	}
+}
+
 void capture_shared_free(struct capture_shared *sh, struct cdp_conn *conn)
 {
 	if (!sh)
@@ -2172,7 +2228,8 @@ static bool cap_keep_tab(struct capture *cap)
 	struct capture_tab *t = &sh->idle[sh->nidle++];
 	t->target_id = cap->target_id;
 	t->session_id = cap->session_id;
-	t->url = url_without_fragment(cap->url);
+	/* Where it is now (a redirect, a script), not where it was sent. */
+	t->url = url_without_fragment(cap->final_url ? cap->final_url : cap->url);
 	t->fetch = cap->tab_fetch;
 	cap->target_id = cap->session_id = NULL;
 	return true;

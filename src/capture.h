@@ -80,6 +80,11 @@ cJSON *capture_context_params(const struct render *r);
  * the tabs left are closed when conn is open. */
 struct capture_shared *capture_shared_new(const char *context_id, size_t max_idle);
 void capture_shared_free(struct capture_shared *sh, struct cdp_conn *conn);
+/* An event for a kept tab's session (its page goes on running until the
+ * next URL): a dialog is dismissed, a paused request refused, and a tab
+ * that went away or crashed is forgotten. */
+void capture_shared_idle_event(struct capture_shared *sh, struct cdp_conn *conn,
+			       const char *session_id, const char *method, const cJSON *params);
 /* A kept tab's session went away or its page crashed: the tab is closed
  * (when conn is open) and forgotten. */
 void capture_shared_forget(struct capture_shared *sh, struct cdp_conn *conn,

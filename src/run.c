@@ -446,6 +446,7 @@ static int start_renderer(struct run *r)
 		.browser_urls = &s->browser_urls,
 		.per_slot = workers,
 		.shared_session = r->render->shared_session,
+		.first_tab = r->jobs.queued + r->jobs.nwaiting == 1,
 		.env = { .r = r->render,
 			 .user_agent = r->render->user_agent,
 			 .page_script = r->page_script,

@@ -45,6 +45,7 @@ struct slot {
 	size_t served;            /* captures started on this browser */
 	struct capture_shared *shared; /* --shared-session: its context, kept tabs */
 	char *spare_tab;          /* a launched browser's first tab, not yet used */
+	bool targets_listed;      /* Target.getTargets answered (or failed) */
 	int relaunches;
 };
 
@@ -109,9 +110,8 @@ static void on_event(void *ud, const char *method, const cJSON *params, const ch
 	struct job *j = sid ? job_for_session(sl, sid) : NULL;
 	if (j)
 		capture_on_event(j->cap, method, params);
-	else if (sid && sl->shared && (!strcmp(method, "Target.detachedFromTarget") ||
-				       !strcmp(method, "Inspector.targetCrashed")))
-		capture_shared_forget(sl->shared, sl->conn, sid); /* a kept tab */
+	else if (sid && sl->shared) /* a kept tab's */
+		capture_shared_idle_event(sl->shared, sl->conn, sid, method, params);
 }
 
 static void on_closed(void *ud, const char *why)
@@ -123,18 +123,32 @@ static void on_closed(void *ud, const char *why)
 
 /* A browser savepage launched has a fresh profile, so its default browser
  * context is as isolated as a new one, and its first tab (about:blank, its
- * renderer started with the browser) is ready: the first capture (or a
- * shared session) uses them, sparing a context, a tab and a renderer
- * start. Not when a proxy is set: the default context has the launch's
+ * renderer started with the browser) is ready: a run's one URL (or a shared
+ * session) uses them, sparing a context, a tab and a renderer start. Not
+ * when a proxy is set: the default context has the launch's
  * (--no-proxy-server), and a context's own proxy is given when it is made. */
 static bool slot_default_context(const struct slot *sl)
 {
 	if (sl->remote)
 		return false;
+	/* A profile or a proxy of the user's own (--browser-arg) is not fresh. */
+	const struct strlist *a = sl->s->c.browser_args;
+	for (size_t i = 0; a && i < a->n; i++)
+		if (!strncmp(a->v[i], "--user-data-dir", 15) || !strncmp(a->v[i], "--proxy", 7))
+			return false;
 	char *rules = proxy_chrome_rules(&sl->s->c.env.r->proxy);
 	bool direct = !strcmp(rules, "direct://");
 	free(rules);
 	return direct;
+}
+
+/* Whether the browser's first tab is wanted: by a shared session, or by
+ * the one URL of a run (for more, it would save one context of many, and
+ * what the page left in the default context, a popup say, would stay for
+ * the browser's life). */
+static bool slot_first_tab(const struct slot *sl)
+{
+	return (sl->s->c.shared_session || sl->s->c.first_tab) && slot_default_context(sl);
 }
 
 static void slot_ready(struct slot *sl, const char *context_id)
@@ -160,6 +174,10 @@ static void on_shared_context(void *ud, const cJSON *result, const char *error)
 	const char *id = error ? NULL
 			       : cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(
 					 result, "browserContextId"));
+	if (!id && cdp_conn_is_closed(sl->conn)) {
+		sl->lost = true; /* the browser went away: launched again */
+		return;
+	}
 	if (!id) {
 		slot_failed(sl, xasprintf("%s: cannot create the shared session's browser "
 					  "context: %s",
@@ -195,6 +213,7 @@ static void on_targets(void *ud, const cJSON *result, const char *error)
 			break;
 		}
 	}
+	sl->targets_listed = true;
 	if (sl->state == SL_CONNECTING && sl->user_agent)
 		slot_connected(sl);
 }
@@ -220,8 +239,8 @@ static void on_version(void *ud, const cJSON *result, const char *error)
 			   : xstrdup(ua);
 	sl->env.user_agent = sl->s->c.env.user_agent ? sl->s->c.env.user_agent : sl->user_agent;
 	sl->served = 0;
-	if (!slot_default_context(sl))
-		slot_connected(sl); /* else when its targets are listed (sent after) */
+	if (!slot_first_tab(sl) || sl->targets_listed)
+		slot_connected(sl); /* else once its targets are listed */
 }
 
 /* ---- acting on the states ---- */
@@ -233,6 +252,7 @@ static void slot_disconnect(struct slot *sl)
 	sl->env.shared = NULL;
 	free(sl->spare_tab);
 	sl->spare_tab = NULL;
+	sl->targets_listed = false;
 	cdp_conn_free(sl->conn);
 	sl->conn = NULL;
 	free(sl->endpoint);
@@ -260,7 +280,7 @@ static void slot_connect(struct slot *sl, const char *ws)
 	sl->state = SL_CONNECTING;
 	/* Sent at once, answered once the websocket is open, failed if it never is. */
 	cdp_send(sl->conn, NULL, "Browser.getVersion", NULL, CONNECT_TIMEOUT_MS, on_version, sl);
-	if (slot_default_context(sl))
+	if (slot_first_tab(sl))
 		cdp_send(sl->conn, NULL, "Target.getTargets", NULL, CONNECT_TIMEOUT_MS, on_targets,
 			 sl);
 }

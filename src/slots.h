@@ -40,6 +40,8 @@ struct slots_config {
 	size_t per_slot;                    /* captures at once in one browser */
 	bool shared_session;                /* one browser context per browser for
 					       the run, its tabs kept (capture.h) */
+	bool first_tab;                     /* one URL to render: it may use a
+					       launched browser's first tab */
 	struct capture_env env;             /* user_agent NULL: each browser's own */
 	struct slots_hooks hooks;
 };

@@ -140,12 +140,13 @@ PY
 # #fragment is loaded afresh; a failed URL's tab is not used again; two
 # workers share it too.
 : >"$T/requests.jsonl"
-sp --shared-session -j 1 -f png -n '{n}.{ext}' -o "$T/shared" "$BASE/isolation.html?set" \
+sp -vv --shared-session -j 1 -f png -n '{n}.{ext}' -o "$T/shared" "$BASE/isolation.html?set" \
 	"$BASE/isolation.html?read" "$BASE/isolation.html?read#again" http://127.0.0.1:9/refused \
 	"$BASE/isolation.html?read#after"
 expect_rc 1
 expect_err '127.0.0.1:9/refused'
 expect_pixel "$T/shared/2.png" 700 450 "0 255 0" 0
+check "a tab went on to the next URL" grep -q 'in the tab of an earlier page' "$T/err"
 expect_pixel "$T/shared/3.png" 700 450 "0 255 0" 0
 expect_pixel "$T/shared/5.png" 700 450 "0 255 0" 0
 check "the #fragment page was loaded, not scrolled to" \
@@ -159,6 +160,24 @@ sp --shared-session -j 2 -f png -n '{n}.{ext}' -o "$T/shared2" "$BASE/isolation.
 	"$BASE/slow?ms=600" "$BASE/isolation.html?read"
 expect_rc 0
 expect_pixel "$T/shared2/3.png" 700 450 "0 255 0" 0
+# A kept tab is where its page went (here redirected), so the same page
+# with a #fragment is loaded in another, not jumped to in that one.
+: >"$T/requests.jsonl"
+sp -v --shared-session -j 1 -f png -o "$T/shared5" "$BASE/redirect?to=/page/rf" "$BASE/page/rf#part"
+expect_rc 0
+check "the redirected-to page was loaded twice" \
+	test "$(grep -c '"/page/rf"' "$T/requests.jsonl")" = 2
+check "... in a new tab at once, not after a failed try" sh -c "! grep -q 'trying again' '$T/err'"
+# A kept tab's Fetch patterns follow each URL's own host (--header).
+: >"$T/requests.jsonl"
+sp --shared-session -j 1 --header 'X-Shared: 1' -o "$T/shared6" "$BASE/page/h1" \
+	"http://localhost:$PORT/page/h2" "$BASE/page/h3"
+expect_rc 0
+python3 - "$T/requests.jsonl" <<'PY' && ok "--header on each URL's own host, tab after tab" || fail "--header in a shared session: $(grep '/page/h' "$T/requests.jsonl")"
+import json, sys
+docs = [json.loads(l) for l in open(sys.argv[1]) if '"/page/h' in l]
+assert len(docs) == 3 and all(e["headers"].get("x-shared") == "1" for e in docs), docs
+PY
 # --cookie is set once: after that the cookie is the session's, and a page
 # that changes it is believed (isolation.html?set sets leak=1).
 : >"$T/requests.jsonl"
