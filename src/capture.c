@@ -2157,8 +2157,10 @@ static void tab_free(struct capture_tab *t)
 	free(t->url);
 }
 
-void capture_shared_forget(struct capture_shared *sh, struct cdp_conn *conn,
-			   const char *session_id)
+/* A kept tab's session went away or its page crashed: the tab is closed
+ * (when conn is open) and forgotten. */
+static void capture_shared_forget(struct capture_shared *sh, struct cdp_conn *conn,
+				  const char *session_id)
 {
 	for (size_t i = 0; sh && session_id && i < sh->nidle; i++) {
 		if (sh->idle[i].session_id && !strcmp(sh->idle[i].session_id, session_id)) {

@@ -21,7 +21,7 @@
  * when the connection goes. */
 struct capture_tab {
 	char *target_id, *session_id;  /* session NULL: not attached or set up */
-	char *url;      /* where it was sent last, to tell a same-document jump */
+	char *url;      /* where its page is (up to '#'), to tell a same-document jump */
 	bool fetch;     /* Fetch is enabled in it (its patterns are per URL) */
 };
 
@@ -51,7 +51,7 @@ struct capture_env {
 	struct capture_shared *shared; /* --shared-session: this browser's; NULL:
 					 a browser context per URL */
 	char **spare_tab;            /* without: a launched browser's first tab
-				       (target id), taken by its first capture */
+				       (target id) for a run's one URL, taken once */
 };
 
 struct capture;
@@ -85,10 +85,6 @@ void capture_shared_free(struct capture_shared *sh, struct cdp_conn *conn);
  * that went away or crashed is forgotten. */
 void capture_shared_idle_event(struct capture_shared *sh, struct cdp_conn *conn,
 			       const char *session_id, const char *method, const cJSON *params);
-/* A kept tab's session went away or its page crashed: the tab is closed
- * (when conn is open) and forgotten. */
-void capture_shared_forget(struct capture_shared *sh, struct cdp_conn *conn,
-			   const char *session_id);
 
 /* A short human explanation of a Chrome net::ERR_ code (static string). */
 const char *capture_explain_net_error(const char *error_text);
