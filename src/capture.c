@@ -90,8 +90,10 @@ struct capture {
 	const char *shape_running; /* the option of the step running, for messages */
 	size_t clicks_done;
 	bool script_ran;         /* --javascript: once, even if the page moves on */
-	struct strlist inflight; /* with --click: the page's requests not yet done */
+	struct strlist inflight; /* with --click and networkidle: the page's
+				  * requests not yet done */
 	int64_t net_activity;    /* when a request last started or ended */
+	int64_t loaded_at;       /* when this document's `load` was seen; 0 */
 	int64_t settle_started;
 
 	/* What the page did, for reports (env->page_facts) */
@@ -133,6 +135,11 @@ enum { LC_LOAD, LC_DCL, LC_IDLE };
 #define SETTLE_POLL_MS 25
 #define SETTLE_QUIET_MS 100
 #define SETTLE_MAX_MS 5000
+/* --wait-until networkidle: `load`, then no request in flight for this
+ * long. Counted by savepage (Network events): Chrome's own networkIdle
+ * lifecycle event is not sent at all for a page that is idle by then, when
+ * a request it made after `load` ends and the page does nothing more. */
+#define IDLE_QUIET_MS 500
 
 /* Hides the elements whose resource --noads refused: a frame, image or
  * embed left empty would still take its place in the page. */
@@ -1092,6 +1099,10 @@ static void on_settled_frames(void *ud, const cJSON *result, const char *error)
 static void on_settle_poll(void *ud)
 {
 	struct capture *cap = ud;
+	if (cap->state == ST_LOAD) { /* networkidle: quiet long enough yet? */
+		cap_check_ready(cap);
+		return;
+	}
 	if (cap->state != ST_SETTLE)
 		return;
 	int64_t now = now_ms();
@@ -1231,8 +1242,14 @@ static void cap_shape_next(struct capture *cap)
 	cap_delay(cap);
 }
 
+static bool waits_network_idle(const struct render *r)
+{
+	return r->wait_until && !strcmp(r->wait_until, "networkidle");
+}
+
 /* Whether the document has reached --wait-until's event (default `load`;
- * `networkidle`: `load`, then Chrome's networkIdle, no request for 500 ms). */
+ * `networkidle`: `load`, then no request in flight for IDLE_QUIET_MS, by
+ * savepage's count or by Chrome's networkIdle). */
 static void cap_check_ready(struct capture *cap)
 {
 	const char *w = cap->r->wait_until ? cap->r->wait_until : "load";
@@ -1242,6 +1259,18 @@ static void cap_check_ready(struct capture *cap)
 	bool idle = l && cap->seen[LC_IDLE] && !strcmp(cap->seen[LC_IDLE], l);
 	if (cap->state != ST_LOAD)
 		return;
+	if (waits_network_idle(cap->r) && load && !idle) {
+		int64_t now = now_ms();
+		if (!cap->loaded_at)
+			cap->loaded_at = now;
+		int64_t since = cap->net_activity > cap->loaded_at ? cap->net_activity
+								   : cap->loaded_at;
+		idle = cap->inflight.n == 0 && now - since >= IDLE_QUIET_MS;
+		if (!idle) {
+			loop_timer_start(cap->settle, SETTLE_POLL_MS);
+			return;
+		}
+	}
 	if (!strcmp(w, "domcontentloaded") ? dcl || load
 	    : !strcmp(w, "networkidle")     ? load && idle
 					    : load)
@@ -1667,9 +1696,10 @@ static void cap_setup_and_navigate(struct capture *cap)
 	 * shot time (see cap_shoot). */
 	setup_send(cap, "Inspector.enable", NULL);
 	setup_fetch(cap);
-	if (cap->r->click.n || o->page_facts) {
+	if (cap->r->click.n || o->page_facts || waits_network_idle(cap->r)) {
 		/* Only here: whether a click's effects are done is whether its
-		 * requests are; what a report says of them. */
+		 * requests are (and networkidle's, the page's); what a report
+		 * says of them. */
 		cJSON *np = cJSON_CreateObject();
 		setup_send(cap, "Network.enable", np);
 	}
@@ -1793,6 +1823,7 @@ static void cap_navigated(struct capture *cap, const cJSON *params)
 	buf_free(&cap->res.mhtml);
 	free(cap->loader_id);
 	cap->loader_id = xstrdup(loader);
+	cap->loaded_at = 0;
 	cap->state = ST_LOAD;
 }
 
@@ -1953,7 +1984,11 @@ static void cap_auth_required(struct capture *cap, const cJSON *params)
 		 cap);
 }
 
-/* With --click: the page's requests in flight, by id (a redirect keeps its id). */
+/* The page's requests in flight, by id (a redirect keeps its id), for
+ * --click and networkidle. A request is in flight until its response comes;
+ * after that only the data arriving for it counts as activity: a body the
+ * page never reads (a fetch() whose response is not used) has no
+ * loadingFinished until the page is gone. */
 static void cap_network_event(struct capture *cap, const char *what, const cJSON *params)
 {
 	const char *id = json_str(params, "requestId");
@@ -1975,6 +2010,8 @@ static void cap_network_event(struct capture *cap, const char *what, const cJSON
 			cJSON_GetObjectItemCaseSensitive(params, "response"), "status");
 		if (cJSON_IsNumber(st) && st->valueint >= 400)
 			cap->failed_requests++;
+	} else if (!strcmp(what, "dataReceived")) {
+		cap->net_activity = now_ms();
 		return;
 	}
 	size_t i = 0;
@@ -1983,7 +2020,8 @@ static void cap_network_event(struct capture *cap, const char *what, const cJSON
 	if (!strcmp(what, "requestWillBeSent")) {
 		if (i == cap->inflight.n && cap->inflight.n < 10000)
 			strlist_add(&cap->inflight, id);
-	} else if (!strcmp(what, "loadingFinished") || !strcmp(what, "loadingFailed")) {
+	} else if (!strcmp(what, "responseReceived") || !strcmp(what, "loadingFinished") ||
+		   !strcmp(what, "loadingFailed")) {
 		if (i < cap->inflight.n)
 			strlist_remove_at(&cap->inflight, i);
 	} else {

@@ -3,7 +3,7 @@
 # within --timeout; a condition not met fails the URL (490, no file) with a
 # message naming it. tests/pages/wait.html, rows of 100 CSS px: a green
 # element added after 1.5 s; blue and window.ready after 1.2 s; magenta
-# once a request made after `load` is done; orange on `load`.
+# once a request made after `load` is done (or answered); orange on `load`.
 . "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
 start_server
 U="$BASE/wait.html"
@@ -43,6 +43,11 @@ expect_pixel "$T/promise.png" 300 50 "0 255 0" 0
 shot idle.png --wait-until networkidle "$U"
 expect_rc 0
 expect_pixel "$T/idle.png" 300 250 "255 0 255" 0
+# A response whose body the page never reads, and a beacon: the network is
+# idle once the answer came (Chrome's own networkIdle never comes for it).
+shot unread.png --timeout 6 --retries 0 --wait-until networkidle "$U?unread=1"
+expect_rc 0
+expect_pixel "$T/unread.png" 300 250 "255 0 255" 0
 # domcontentloaded: shot before a slow image lets `load` come.
 shot dcl.png --wait-until domcontentloaded "$U?slowimg=1"
 expect_rc 0

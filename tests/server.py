@@ -74,6 +74,13 @@ class Handler(BaseHTTPRequestHandler):
     def do_HEAD(self):
         self.do_GET()
 
+    def do_POST(self):
+        # Beacons and keepalive fetches: the body is read and dropped.
+        n = int(self.headers.get("Content-Length") or 0)
+        if n:
+            self.rfile.read(min(n, 1 << 20))
+        self.do_GET()
+
     def do_GET(self):
         path = self.path.split("?", 1)[0]
         query = dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(self.path).query))
@@ -134,6 +141,28 @@ class Handler(BaseHTTPRequestHandler):
             self.send_response(204)
             self.send_header("Content-Length", "0")
             self.end_headers()
+            return
+        if path == "/bytes":
+            # n bytes that do not compress, sent over ms milliseconds: a
+            # prefetch, a precache or a media body.
+            n, ms = int(query.get("n", "100000")), int(query.get("ms", "0"))
+            self.send_response(200)
+            self.send_header("Content-Type", query.get("type", "application/octet-stream"))
+            self.send_header("Content-Length", str(n))
+            self.send_header("Cache-Control", "no-store")
+            self.end_headers()
+            if self.command == "HEAD":
+                return
+            block, sent, steps = os.urandom(65536), 0, max(1, n // 65536)
+            try:
+                while sent < n:
+                    k = min(65536, n - sent)
+                    self.wfile.write(block[:k])
+                    sent += k
+                    if ms:
+                        time.sleep(ms / 1000.0 / steps)
+            except (BrokenPipeError, ConnectionResetError):
+                pass
             return
         if path == "/pixel.png":
             return self.send(200, PNG_1x1, "image/png")
