@@ -1,6 +1,7 @@
 #!/bin/sh
 # --header, --user and --proxy: what the page's own host, a third-party host
-# and a proxy see; refusals; and no secret in any output of a run.
+# and a proxy see; refusals; no secret in any output of a run; and what no
+# page is let to start (a service worker).
 . "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
 start_server
 
@@ -226,4 +227,27 @@ mkdir "$T/unpacked" && tar -xf "$T/run.tar" -C "$T/unpacked"
 leaks=$(grep -rl -e 'SECRET' -e 's3cret' -e 'tok-' -e 'cHU6cHAgU0VDUkVU' "$T/run.err" "$T/run.jsonl" "$T/unpacked" "$T/cache" 2>/dev/null)
 check "no secret in stderr, the report, the archive or the cache ($leaks)" test -z "$leaks"
 check "the report names the digests" grep -q '"headers":"sha256:' "$T/run.jsonl"
+
+# A service worker's registration is refused (green; red when it goes
+# through), its script never fetched; in a shared session's kept tab too.
+: >"$T/requests.jsonl"
+sp --no-cache -W 400 -H 300 -f png --wait-for window.done -o "$T/sw.png" "$BASE/serviceworker.html"
+expect_rc 0
+expect_pixel "$T/sw.png" 100 100 "0 255 0" 0
+sp --no-cache --shared-session -W 400 -H 300 -f png --wait-for window.done -o "$T/sw" \
+	-n '{n}.{ext}' "$BASE/serviceworker.html?a" "$BASE/serviceworker.html?b"
+expect_rc 0
+expect_pixel "$T/sw/1.png" 100 100 "0 255 0" 0
+expect_pixel "$T/sw/2.png" 100 100 "0 255 0" 0
+check "no service worker script was fetched" test "$(grep -c '/serviceworker.js' "$T/requests.jsonl")" = 0
+# The page does register one where nothing refuses it: Chrome's own
+# --screenshot fetches the worker and its precache.
+chromium-headless-shell --headless --no-sandbox --disable-gpu --no-first-run \
+	--user-data-dir="$T/plain-chrome" --virtual-time-budget=2000 \
+	--screenshot="$T/chrome-sw.png" "$BASE/serviceworker.html" >/dev/null 2>&1
+for _ in $(seq 1 40); do
+	grep -q 'id=precache' "$T/requests.jsonl" && break
+	sleep 0.1
+done
+check "Chrome left alone fetched the worker and its precache" grep -q 'id=precache' "$T/requests.jsonl"
 finish
