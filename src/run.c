@@ -10,15 +10,13 @@
 #include <unistd.h>
 
 #include "apibatch.h"
-#include "blocklist.h"
 #include "browser.h"
 #include "cache.h"
-#include "clean.h"
-#include "consent.h"
 #include "deliver.h"
 #include "jobs.h"
 #include "log.h"
 #include "loop.h"
+#include "pagetools.h"
 #include "progress.h"
 #include "sink.h"
 #include "slots.h"
@@ -33,7 +31,7 @@
  * and a half with a shared session, whose tabs go on from page to page and
  * keep the cores busy with fewer (more only cost CPU per page: measured in
  * bench/README.md). */
-static size_t default_jobs(bool shared)
+size_t run_default_jobs(bool shared)
 {
 	long n = sysconf(_SC_NPROCESSORS_ONLN);
 	n = n < 1 ? 1 : n;
@@ -79,13 +77,7 @@ struct run {
 	struct deliver *deliver;
 	char *key_text, *key_shown;  /* the render's cache-key text */
 	char *options_json;          /* what reports say images were made with */
-	/* what --nocookie and --noads need in the browser */
-	char *page_script;
-	struct consent *consent;     /* autoconsent, when installed */
-	char *consent_probe;         /* whether a page is worth autoconsent */
-	struct strlist nocookie_hosts;
-	struct strlist blocklist_paths;
-	struct blocklist *blocklist;
+	struct pagetools tools;      /* what --nocookie and --noads need */
 	/* the renderer, started when the first URL needs it */
 	struct slots *slots;
 	struct apibatch *apib;
@@ -158,52 +150,20 @@ static int prepare_renderer(struct run *r)
 		return 0; /* the API cleans pages its own way */
 	}
 	if (rd->nocookie) {
-		char *rules = clean_data_path("nocookie.rules");
-		struct strlist words = { 0 };
-		r->page_script = clean_nocookie_script(rules, &r->nocookie_hosts, &words, &err);
-		r->consent_probe = consent_probe_expression(&words);
-		strlist_free(&words);
-		if (!r->page_script) {
+		if (pagetools_nocookie(&r->tools, &err) < 0) {
 			log_err("--nocookie: %s", err);
 			free(err);
-			free(rules);
 			return EXIT_USAGE;
 		}
-		/* autoconsent first, when installed; its absence is no error. */
-		char *why = NULL;
-		r->consent = consent_load(&why, &err);
-		if (err) {
-			log_err("--nocookie: %s", err);
-			free(err);
-			free(rules);
-			return EXIT_USAGE;
-		}
-		if (r->consent)
-			log_info("--nocookie: autoconsent %s from %s, then savepage's own rules",
-				 consent_version(r->consent), consent_dir(r->consent));
-		else
-			log_info("--nocookie: %s; using savepage's own rules only", why);
-		free(why);
-		/* The cache key: a new rule set re-renders. */
-		struct buf own = { 0 };
-		char digest[65];
-		read_file(rules, &own);
-		sha256_hex(own.data ? (const void *)own.data : "", own.len, digest);
-		buf_free(&own);
-		free(rules);
-		rd->rules = r->consent ? xasprintf("autoconsent-%s+%.16s", consent_version(r->consent),
-						   digest)
-				       : xasprintf("%.16s", digest);
+		rd->rules = xstrdup(r->tools.rules_id);
 	}
 	if (rd->noads) {
-		char id[65];
-		blocklist_default_paths(&rd->blocklists, &r->blocklist_paths);
-		if (blocklist_sources_id(&r->blocklist_paths, id, &err) < 0) {
+		if (pagetools_noads(&r->tools, &rd->blocklists, &err) < 0) {
 			log_err("--noads: %s", err);
 			free(err);
 			return EXIT_USAGE;
 		}
-		rd->lists = xasprintf("%.16s", id);
+		rd->lists = xstrdup(r->tools.lists_id);
 	}
 	return 0;
 }
@@ -403,20 +363,13 @@ static void job_refused(void *ud, struct job *j)
  * when the first page must be rendered; a fully cached run never pays. */
 static int load_blocklist(struct run *r)
 {
-	int64_t t0 = now_ms();
 	char *err = NULL;
-	r->blocklist = blocklist_load(&r->blocklist_paths, r->cache ? cache_dir(r->cache) : NULL,
-				      &err);
-	if (!r->blocklist) {
+	if (!pagetools_blocklist(&r->tools, r->render->nocookie,
+				 r->cache ? cache_dir(r->cache) : NULL, &err)) {
 		log_err("--noads: %s", err);
 		free(err);
 		return -1;
 	}
-	for (size_t i = 0; i < r->nocookie_hosts.n; i++)
-		blocklist_add_host(r->blocklist, r->nocookie_hosts.v[i]);
-	log_info("--noads: %zu hosts and %zu hiding rules from %zu lists in %lld ms",
-		 blocklist_host_count(r->blocklist), blocklist_selector_count(r->blocklist),
-		 r->blocklist_paths.n, (long long)(now_ms() - t0));
 	return 0;
 }
 
@@ -429,7 +382,7 @@ static int start_renderer(struct run *r)
 	 * says nothing about: one request at a time unless -j says more. */
 	size_t workers = s->jobs   ? (size_t)s->jobs
 			 : s->api  ? 1
-				   : default_jobs(r->render->shared_session);
+				   : run_default_jobs(r->render->shared_session);
 	if (s->api) {
 		struct api_config cfg = { s->api_url, s->key,     s->secret,
 					  s->hash,    s->api_get, s->api_insecure };
@@ -439,6 +392,10 @@ static int start_renderer(struct run *r)
 	}
 	if (r->render->noads && load_blocklist(r) < 0)
 		return -1;
+	struct capture_env env = { .r = r->render,
+				   .user_agent = r->render->user_agent,
+				   .page_facts = s->report || s->archive };
+	pagetools_env(&r->tools, r->render, &env);
 	r->slots = slots_new(&(struct slots_config){
 		.loop = r->loop,
 		.browser = s->browser,
@@ -447,14 +404,7 @@ static int start_renderer(struct run *r)
 		.per_slot = workers,
 		.shared_session = r->render->shared_session,
 		.first_tab = r->jobs.queued + r->jobs.nwaiting == 1,
-		.env = { .r = r->render,
-			 .user_agent = r->render->user_agent,
-			 .page_script = r->page_script,
-			 .consent_script = r->consent ? consent_script_json(r->consent) : NULL,
-			 .consent_probe = r->consent_probe,
-			 .blocklist = r->blocklist,
-			 .blocked_hosts = &r->nocookie_hosts,
-			 .page_facts = s->report || s->archive },
+		.env = env,
 		.hooks = { next_job, job_finished, r },
 	});
 	return r->slots ? 0 : -1;
@@ -574,12 +524,7 @@ static void run_free(struct run *r)
 	run_loop = NULL;
 	loop_free(r->loop);
 	cache_close(r->cache);
-	blocklist_free(r->blocklist);
-	strlist_free(&r->blocklist_paths);
-	strlist_free(&r->nocookie_hosts);
-	free(r->page_script);
-	consent_free(r->consent);
-	free(r->consent_probe);
+	pagetools_free(&r->tools);
 	free(r->key_text);
 	free(r->options_json);
 	free(r->key_shown);

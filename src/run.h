@@ -5,6 +5,9 @@
 #ifndef SAVEPAGE_RUN_H
 #define SAVEPAGE_RUN_H
 
+#include <stdbool.h>
+#include <stddef.h>
+
 #include "options.h"
 
 enum {
@@ -18,6 +21,9 @@ enum {
 /* Installs SIGINT/SIGTERM/SIGHUP handlers: the first stops the run cleanly,
  * a second one kills the browsers and exits at once. Ignores SIGPIPE. */
 void run_install_signal_handlers(void);
+
+/* The default -j: tabs per browser for this machine's cores. */
+size_t run_default_jobs(bool shared);
 
 /* Runs s; the render description in s is completed with what renders it
  * (the --noads lists, or the API). Returns the exit status. */
