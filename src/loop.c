@@ -2,8 +2,12 @@
 
 #include "loop.h"
 
+#include <errno.h>
 #include <fcntl.h>
 #include <libwebsockets.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -11,9 +15,14 @@
 #include "log.h"
 #include "util.h"
 
+struct loop_listener;
+static void listeners_free(struct loop_listener *l);
+
 struct loop {
 	struct lws_context *ctx;
 	struct lws_vhost *vhost;
+	struct loop_listener *listeners; /* freed with the context: lws keeps
+					    pointers to their protocols */
 	bool kicked; /* a wake-up is pending for this service */
 };
 
@@ -120,6 +129,7 @@ void loop_free(struct loop *loop)
 	if (!loop)
 		return;
 	lws_context_destroy(loop->ctx);
+	listeners_free(loop->listeners);
 	free(loop);
 }
 
@@ -294,4 +304,177 @@ void loop_fd_free(struct loop_fd *w)
 		return;
 	}
 	fd_release(w);
+}
+
+/* ---- an HTTP server ---- */
+
+/* The listening socket is savepage's own, and lws adopts each connection
+ * it accepts: so that a graceful stop can close it (no new connections)
+ * while the connections already taken are answered. */
+struct loop_listener {
+	struct loop *loop;
+	struct lws_vhost *vhost;
+	struct lws_protocols protocols[2]; /* lws keeps pointers to these */
+	char name[32];
+	int fd;                  /* the listening socket; -1 once stopped */
+	int port;
+	struct loop_fd *watch;
+	loop_http_fn fn;            /* NULL once freed: lws copied the protocols,
+				       and calls them until the context goes */
+	void *ud;
+	int open;                   /* connections not yet destroyed */
+	struct loop_timer *resume;  /* accepting again after EMFILE */
+	struct loop_listener *next; /* loop->listeners */
+};
+
+static int listener_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
+			     void *in, size_t len)
+{
+	const struct lws_protocols *pr = lws_get_protocol(wsi);
+	struct loop_listener *l = pr ? pr->user : NULL;
+	if (l && reason == LWS_CALLBACK_WSI_CREATE)
+		l->open++;
+	else if (l && reason == LWS_CALLBACK_WSI_DESTROY)
+		l->open--;
+	if (!l || !l->fn)
+		return lws_callback_http_dummy(wsi, reason, user, in, len);
+	if (!reason_is_bookkeeping(reason))
+		loop_kick(l->loop);
+	return l->fn(l->ud, wsi, (int)reason, user, in, len);
+}
+
+static void on_resume(void *ud)
+{
+	struct loop_listener *l = ud;
+	if (l->watch)
+		loop_fd_want(l->watch, true, false);
+}
+
+static void on_accept(void *ud, int fd, bool readable, bool writable)
+{
+	struct loop_listener *l = ud;
+	(void)writable;
+	if (!readable)
+		return;
+	for (int i = 0; i < 64; i++) {
+		int c = accept4(fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (c < 0) {
+			if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS ||
+			    errno == ENOMEM) {
+				/* Out of descriptors: the connection waits in the
+				 * backlog; accepting stops for a while (else the
+				 * readable socket would spin the loop). */
+				log_warn("accepting a connection: %s; pausing for a second",
+					 strerror(errno));
+				loop_fd_want(l->watch, false, false);
+				loop_timer_start(l->resume, 1000);
+			}
+			return;
+		}
+		/* On failure lws has closed it already. */
+		lws_adopt_socket_vhost(l->vhost, c);
+	}
+}
+
+struct loop_listener *loop_listen(struct loop *loop, const char *host, int port, size_t pss_size,
+				  loop_http_fn fn, void *ud, char **err)
+{
+	static int serial;
+	char portstr[16];
+	snprintf(portstr, sizeof portstr, "%d", port);
+	struct addrinfo hints = { .ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM,
+				  .ai_flags = AI_PASSIVE | AI_NUMERICSERV };
+	struct addrinfo *ai = NULL;
+	int rc = getaddrinfo(host, portstr, &hints, &ai);
+	if (rc) {
+		*err = xasprintf("%s: %s", host, gai_strerror(rc));
+		return NULL;
+	}
+	int fd = socket(ai->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	int one = 1;
+	if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) < 0 ||
+	    bind(fd, ai->ai_addr, ai->ai_addrlen) < 0 || listen(fd, SOMAXCONN) < 0) {
+		*err = xasprintf("%s:%d: %s", host, port, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		freeaddrinfo(ai);
+		return NULL;
+	}
+	freeaddrinfo(ai);
+	struct sockaddr_storage ss;
+	socklen_t sl = sizeof ss;
+	getsockname(fd, (struct sockaddr *)&ss, &sl);
+	struct loop_listener *l = xcalloc(1, sizeof *l);
+	l->loop = loop;
+	l->fd = fd;
+	l->port = ntohs(ss.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&ss)->sin6_port
+						 : ((struct sockaddr_in *)&ss)->sin_port);
+	l->fn = fn;
+	l->ud = ud;
+	snprintf(l->name, sizeof l->name, "listen%d", ++serial);
+	l->protocols[0] = (struct lws_protocols){ "http", listener_callback, pss_size, 0, 0, l, 0 };
+	struct lws_context_creation_info info;
+	memset(&info, 0, sizeof info);
+	info.vhost_name = l->name;
+	info.port = CONTEXT_PORT_NO_LISTEN_SERVER;
+	info.protocols = l->protocols;
+	/* Slow clients: a request's headers (and a stalled body) get this
+	 * long, then the connection is closed. */
+	info.timeout_secs = 10;
+	info.keepalive_timeout = 5;
+	l->resume = loop_timer_new(loop, on_resume, l);
+	l->vhost = lws_create_vhost(loop->ctx, &info);
+	l->watch = l->vhost ? loop_fd_watch(loop, fd, true, false, on_accept, l) : NULL;
+	if (!l->watch) {
+		*err = xstrdup("libwebsockets cannot serve it");
+		if (l->vhost)
+			lws_vhost_destroy(l->vhost);
+		close(fd);
+		loop_timer_free(l->resume);
+		free(l);
+		return NULL;
+	}
+	l->next = loop->listeners;
+	loop->listeners = l;
+	return l;
+}
+
+static void listeners_free(struct loop_listener *l)
+{
+	while (l) {
+		struct loop_listener *next = l->next;
+		loop_timer_free(l->resume);
+		free(l);
+		l = next;
+	}
+}
+
+int loop_listener_port(const struct loop_listener *l)
+{
+	return l->port;
+}
+
+int loop_listener_open(const struct loop_listener *l)
+{
+	return l->open;
+}
+
+void loop_listener_stop(struct loop_listener *l)
+{
+	if (!l || l->fd < 0)
+		return;
+	loop_fd_free(l->watch);
+	l->watch = NULL;
+	loop_timer_stop(l->resume);
+	close(l->fd);
+	l->fd = -1;
+}
+
+void loop_listener_free(struct loop_listener *l)
+{
+	if (!l)
+		return;
+	loop_listener_stop(l);
+	l->fn = NULL;                /* its last callbacks are lws's own */
+	lws_vhost_destroy(l->vhost); /* l itself goes with the loop */
 }

@@ -46,6 +46,25 @@ void loop_fd_want(struct loop_fd *w, bool read, bool write);
 /* Stops watching. NULL is a no-op. */
 void loop_fd_free(struct loop_fd *w);
 
+/* An HTTP server on the loop (savepage serve): a vhost listening on
+ * host:port (0: any free port). fn gets its connections' libwebsockets
+ * callbacks (reason as enum lws_callback_reasons) with their session data,
+ * pss_size zeroed bytes each. NULL, with *err, when it cannot listen. */
+struct lws;
+struct loop_listener;
+typedef int (*loop_http_fn)(void *ud, struct lws *wsi, int reason, void *pss, void *in,
+			    size_t len);
+struct loop_listener *loop_listen(struct loop *loop, const char *host, int port, size_t pss_size,
+				  loop_http_fn fn, void *ud, char **err);
+/* The port it listens on. */
+int loop_listener_port(const struct loop_listener *l);
+/* Its connections still open. */
+int loop_listener_open(const struct loop_listener *l);
+/* Stops taking connections; those taken go on. NULL is a no-op. */
+void loop_listener_stop(struct loop_listener *l);
+/* Stops listening and closes its connections. NULL is a no-op. */
+void loop_listener_free(struct loop_listener *l);
+
 /* For cdp.c: websocket connections of libwebsockets on this loop. A
  * connection's user data starts with a struct loop_handler, whose fn gets
  * that connection's callbacks. */
