@@ -6,8 +6,19 @@ _savepage() {
 	cur=${COMP_WORDS[COMP_CWORD]}
 	prev=${COMP_WORDS[COMP_CWORD-1]}
 
-	if [[ $COMP_CWORD -eq 1 && cache == "$cur"* ]]; then
-		COMPREPLY=(cache)
+	if [[ $COMP_CWORD -eq 1 ]]; then
+		COMPREPLY=($(compgen -W 'cache serve' -- "$cur"))
+		[[ $cur == -* || -z $cur ]] || return
+	fi
+	if [[ ${COMP_WORDS[1]} == serve ]]; then
+		case $prev in
+		--keys | --cache-dir) COMPREPLY=($(compgen -f -- "$cur")) ;;
+		--browser) COMPREPLY=($(compgen -c -- "$cur")) ;;
+		--listen | --workers | --browser-arg) ;;
+		*) COMPREPLY=($(compgen -W '--listen --workers --keys --cache-dir --no-cache --browser
+			--browser-arg --allow-private --allow-host --verbose --quiet --help' -- "$cur")) ;;
+		esac
+		return
 	fi
 	if [[ ${COMP_WORDS[1]} == cache ]]; then
 		if [[ $COMP_CWORD -eq 2 ]]; then

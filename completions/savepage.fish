@@ -1,6 +1,12 @@
 # fish completion for savepage
 
 complete -c savepage -n '__fish_is_first_arg' -a cache -d 'cache housekeeping'
+complete -c savepage -n '__fish_is_first_arg' -a serve -d 'answer the SavePage API on this machine'
+complete -c savepage -n '__fish_seen_subcommand_from serve' -l listen -x -d 'HOST:PORT to answer on'
+complete -c savepage -n '__fish_seen_subcommand_from serve' -l workers -x -d 'renders at once, in all'
+complete -c savepage -n '__fish_seen_subcommand_from serve' -l keys -r -d 'the keys file'
+complete -c savepage -n '__fish_seen_subcommand_from serve' -l allow-private -d 'let pages reach private addresses'
+complete -c savepage -n '__fish_seen_subcommand_from serve' -l allow-host -x -d 'let pages reach this HOST:PORT'
 complete -c savepage -n '__fish_seen_subcommand_from cache' -a 'list prune clear path'
 complete -c savepage -s W -l width -x -d 'viewport width in CSS pixels'
 complete -c savepage -s H -l height -x -d 'viewport height in CSS pixels'

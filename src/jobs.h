@@ -14,6 +14,7 @@
 #include "util.h"
 
 struct capture;
+struct capture_env;
 struct api_req;
 
 struct job {
@@ -28,6 +29,9 @@ struct job {
 	bool entry_bad;          /* its cached image proved unusable: render */
 	bool quiet;              /* its failure is told another way */
 	time_t cached_at;        /* --api: the stale copy's render time (0: none) */
+	/* savepage serve: the job's own render (env->r) and what goes with
+	 * it; the slot that starts it fills in its own parts. NULL: the run's. */
+	struct capture_env *env;
 	/* what renders it now: at most one of these */
 	struct capture *cap;
 	struct api_req *req;

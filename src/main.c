@@ -10,12 +10,16 @@
 #include "log.h"
 #include "options.h"
 #include "run.h"
+#include "serve.h"
 
 int main(int argc, char **argv)
 {
 	/* `savepage cache ...` is housekeeping, not a capture of https://cache/ */
 	if (argc > 1 && !strcmp(argv[1], "cache"))
 		return cachecmd_main(argc - 1, argv + 1);
+	/* `savepage serve ...`: the API on this machine */
+	if (argc > 1 && !strcmp(argv[1], "serve"))
+		return serve_main(argc - 1, argv + 1);
 	struct settings s;
 	settings_init(&s);
 	int status;

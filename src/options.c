@@ -890,6 +890,41 @@ static const struct opt_def *opt_find(const char *name, size_t len)
 	return NULL;
 }
 
+char *options_api_param(struct settings *s, const char *name, const char *value)
+{
+	static const char *const contract[] = {
+		"width",   "height",  "fullpage", "thumb_width", "delay",           "nocookie",
+		"noads",   "format",  "refresh",  "user_agent",  "accept_language", "maxage",
+		"cookie",
+	};
+	const struct opt_def *d = NULL;
+	for (size_t i = 0; !d && i < ARRAY_LEN(contract); i++)
+		if (!strcmp(name, contract[i]))
+			d = opt_find(name, strlen(name));
+	if (!d) {
+		char *q = str_quote(name, QUOTE_MAX);
+		char *m = xasprintf("'%s' is not a parameter of the API", q);
+		free(q);
+		return m;
+	}
+	char *why = NULL;
+	if (d->id == OPT_FORMAT && strcmp(value, "jpeg") && strcmp(value, "png")) {
+		char *q = str_quote(value, QUOTE_MAX);
+		why = xasprintf("--format: '%s' is not jpeg or png", q);
+		free(q);
+	} else {
+		why = opt_apply(s, d, value, false);
+	}
+	if (why && !strncmp(why, "--", 2)) {
+		/* The parameter's own spelling, not the flag's. */
+		size_t n = strcspn(why + 2, ":");
+		char *m = xasprintf("%s%s", name, why + 2 + n);
+		free(why);
+		why = m;
+	}
+	return why;
+}
+
 char *options_config_path(void)
 {
 	return xdg_path("XDG_CONFIG_HOME", ".config", "savepage/config");

@@ -74,6 +74,14 @@ int options_read_config(struct settings *s);
  * to s; 0, or -1 with the first error reported (the rest is not read). */
 int options_config_text(struct settings *s, const char *source, const char *text, size_t len);
 
+/* savepage serve: one parameter of a request by its name in the API
+ * contract (savepage-api.md: width, height, fullpage, thumb_width, delay,
+ * nocookie, noads, format, refresh, user_agent, accept_language, maxage,
+ * cookie), checked and applied to s as the flag of that name would be.
+ * NULL, or what is wrong, naming the parameter (caller frees). key, q and
+ * hash are the server's own. */
+char *options_api_param(struct settings *s, const char *name, const char *value);
+
 /* Writes --help text generated from the option table. */
 void options_help(FILE *f);
 /* Writes one line per option: long name, short letter or '-', argument

@@ -80,7 +80,8 @@ struct render {
 	char *lists;             /* --noads: the identity of the lists read */
 	char *rules;             /* --nocookie: the rules' identity (autoconsent's
 				    version, savepage's own rules) */
-	char *via;               /* the hosted API ("api:" and its address's digest) */
+	char *via;               /* the hosted API ("api:" and its address's digest);
+				    "guarded": savepage serve's guard (serve.c) */
 };
 
 enum render_type { RT_BOOL, RT_INT, RT_LONG, RT_SECONDS, RT_STRING, RT_FORMAT, RT_LIST };

@@ -378,7 +378,18 @@ static void slot_top_up(struct slot *sl)
 	while (sl->nactive < s->c.per_slot && (j = s->c.hooks.next(s->c.hooks.ud))) {
 		j->attempts++;
 		log_debug("%s: capturing (attempt %d)", j->url, j->attempts);
-		j->cap = capture_start(s->c.loop, sl->conn, j->url, &sl->env);
+		const struct capture_env *env = &sl->env;
+		if (j->env) {
+			/* A render of its own: this browser's parts, no shared tabs. */
+			const struct render *r = j->env->r;
+			j->env->user_agent = r->user_agent ? r->user_agent : sl->user_agent;
+			j->env->cpu = sl->env.cpu;
+			j->env->hide_webdriver = sl->env.hide_webdriver;
+			j->env->shared = NULL;
+			j->env->spare_tab = NULL;
+			env = j->env;
+		}
+		j->cap = capture_start(s->c.loop, sl->conn, j->url, env);
 		sl->active[sl->nactive++] = j;
 		sl->served++;
 	}

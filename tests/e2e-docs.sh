@@ -18,8 +18,10 @@ compare() {
 	fi
 }
 
-# man page: the option entries (.TP followed by a .B/.BR line).
-awk '/^\.TP/ {getline; if ($0 ~ /^\.BR? /) print}' "$top_srcdir/man/savepage.1" |
+# man page: the option entries (.TP followed by a .B/.BR line), up to the
+# section on savepage serve, checked below against its --help.
+sed '/^\.SH SERVING THE API/,/^\.SH /{/^\.SH SERVING/!{/^\.SH /!d}}' "$top_srcdir/man/savepage.1" |
+	awk '/^\.TP/ {getline; if ($0 ~ /^\.BR? /) print}' |
 	sed 's/\\-/-/g' | grep -oE '(^|[ "])--?[a-zA-Z][a-z-]*' | tr -d ' "' >"$T/man.all"
 grep -- '^--' "$T/man.all" | sort -u >"$T/man.long"
 grep -v -- '^--' "$T/man.all" | sort -u >"$T/man.short"
@@ -41,13 +43,32 @@ grep -oE "(^|[{,'*)])--?[a-zA-Z][a-z-]*[=+]?" "$top_srcdir/completions/_savepage
 	sed "s/^[{,'*)]//; s/[=+]$//" | sort -u >"$T/zsh.all"
 grep -- '^--' "$T/zsh.all" | sort -u >"$T/zsh.long"
 grep -v -- '^--' "$T/zsh.all" | sort -u >"$T/zsh.short"
+# savepage serve's own options are checked below, against its --help.
+SERVE_ONLY='^--(listen|workers|keys|allow-private|allow-host)$'
+grep -vE "$SERVE_ONLY" "$T/zsh.long" >"$T/zsh.long2" && mv "$T/zsh.long2" "$T/zsh.long"
 compare "zsh completion (long)" "$T/zsh.long" "$T/long"
 compare "zsh completion (short)" "$T/zsh.short" "$T/short"
 
 # fish: -l NAME and -s X.
 grep -oE -- '-l [a-z-]+' "$top_srcdir/completions/savepage.fish" | sed 's/^-l /--/' | sort -u >"$T/fish.long"
 grep -oE -- ' -s [a-zA-Z]' "$top_srcdir/completions/savepage.fish" | sed 's/^ -s /-/' | sort -u >"$T/fish.short"
+grep -vE "$SERVE_ONLY" "$T/fish.long" >"$T/fish.long2" && mv "$T/fish.long2" "$T/fish.long"
 compare "fish completion (long)" "$T/fish.long" "$T/long"
+
+# savepage serve: each option its usage names is in the man page's section
+# and completed in each shell.
+sed -n '/^\.SH SERVING THE API/,/^\.SH FILES/p' "$top_srcdir/man/savepage.1" | sed 's/\\-/-/g' \
+	>"$T/man.serve"
+"$SAVEPAGE" serve --help | grep -oE -- '--[a-z][a-z-]*' | sort -u >"$T/serve.long"
+check "savepage serve --help names its options" test -s "$T/serve.long"
+missing=$(while read -r o; do grep -q -- "$o" "$T/man.serve" || echo "$o"; done <"$T/serve.long")
+check "the man page describes savepage serve's options (missing: $missing)" test -z "$missing"
+for f in savepage.bash _savepage savepage.fish; do
+	missing=$(while read -r o; do
+		grep -qE -- "(--|-l )${o#--}([^a-z-]|$)" "$top_srcdir/completions/$f" || echo "$o"
+	done <"$T/serve.long")
+	check "$f completes savepage serve's options (missing: $missing)" test -z "$missing"
+done
 compare "fish completion (short)" "$T/fish.short" "$T/short"
 
 # --help: every option, with its short form where it has one.

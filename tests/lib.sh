@@ -26,7 +26,7 @@ SERVER_PID=
 FAILS=0
 
 cleanup() {
-	for pid in $SERVER_PID ${API_PID:-} ${PROXY_PIDS:-}; do
+	for pid in $SERVER_PID ${API_PID:-} ${PROXY_PIDS:-} ${SERVE_PID:-}; do
 		kill "$pid" 2>/dev/null
 		wait "$pid" 2>/dev/null
 	done

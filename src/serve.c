@@ -1,0 +1,934 @@
+#include "config.h"
+
+#include "serve.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <curl/curl.h>
+
+#include "browser.h"
+#include "cache.h"
+#include "guard.h"
+#include "httpd.h"
+#include "capture.h"
+#include "jobs.h"
+#include "log.h"
+#include "loop.h"
+#include "options.h"
+#include "pagetools.h"
+#include "run.h"
+#include "slots.h"
+#include "urls.h"
+#include "util.h"
+
+/* Limits of what a request may carry. lws itself bounds the request line
+ * and headers (its header pool) and times out a client that is slow to
+ * send them (loop_listen). */
+#define BODY_MAX (64 * 1024) /* a POST's form */
+#define PARAM_MAX 8192       /* one parameter's value */
+#define PARAMS_MAX 64        /* parameters in one request */
+/* The API's cache lives up to a month: without refresh, an entry younger
+ * than that is the answer. */
+#define MONTH 2629746
+/* A stop waits this long past the last render for answers to be flushed. */
+#define STOP_GRACE_MS 10000
+
+static const char *const messages[] = {
+	[461 - 460] = "Cannot verify the API Key",
+	[462 - 460] = "Invalid or blank URL sent",
+	[471 - 460] = "Invalid security hash, access denied",
+	[481 - 460] = "All workers are busy, please try again later",
+	[490 - 460] = "Rendering error, cannot generate screenshot",
+	[491 - 460] = "Cache error, cannot fetch the cached image",
+};
+
+struct account {
+	char *key, *secret; /* secret NULL: no hash asked for */
+	int workers, busy;
+};
+
+struct keys {
+	struct account *v;
+	size_t n;
+};
+
+struct serve;
+
+/* One request of the API, from its arrival to its answer. */
+struct req {
+	struct serve *sv;
+	struct req *next;     /* sv->reqs */
+	struct httpd_req *q;  /* NULL once the client is gone */
+	int64_t started;
+	char *url_asked;      /* q, for the access log */
+	/* the render */
+	struct settings set;
+	struct capture_env env;
+	struct job job;
+	struct account *acct;
+	int lane;             /* the guard's lane it renders through; -1 */
+	unsigned long refusals; /* the lane's refusals when it started */
+	bool rendering;
+	bool finishing;       /* its capture is still being freed: the answer
+				 does not free it (serve_run does) */
+	char *key_shown;
+};
+
+struct serve {
+	struct loop *loop;
+	struct httpd *httpd;
+	struct slots *slots;
+	struct cache *cache;
+	struct settings defaults; /* the server's own: browser, cache */
+	struct pagetools tools;   /* nocookie and noads, prepared at the start */
+	char *nocookie_err, *noads_err; /* why they cannot be served; NULL */
+	struct guard *guard;      /* where pages may connect; NULL: anywhere
+				     (--allow-private) */
+	bool *lane_busy;          /* the guard's lanes, one per worker */
+	char *keys_path;
+	struct keys keys;         /* none: open (loopback only) */
+	struct account open;
+	int workers, busy;
+	struct req *reqs;         /* the requests being rendered */
+	struct req *finished;     /* answered from job_finished: freed after
+				     the tick that finished them */
+	struct req **queue;       /* requests waiting for a tab (at most workers) */
+	size_t nqueue;
+};
+
+static volatile sig_atomic_t serve_stop, serve_reload;
+static struct loop *volatile serve_loop;
+
+static void on_signal(int sig)
+{
+	if (sig == SIGHUP) {
+		serve_reload = 1;
+	} else {
+		if (serve_stop) {
+			browser_kill_all_now();
+			_exit(EXIT_INTERRUPTED);
+		}
+		serve_stop = 1;
+	}
+	loop_wake(serve_loop);
+}
+
+/* ---- the keys file ---- */
+
+static void keys_free(struct keys *k)
+{
+	for (size_t i = 0; i < k->n; i++) {
+		free(k->v[i].key);
+		free(k->v[i].secret);
+	}
+	free(k->v);
+	*k = (struct keys){ 0 };
+}
+
+/* "KEY SECRET [workers=N]" a line, '#' comments; SECRET "-" for none.
+ * 0, or -1 after saying which line is wrong. */
+static int keys_load(const char *path, int max_workers, struct keys *out)
+{
+	struct buf b = { 0 };
+	if (read_file(path, &b) < 0) {
+		log_err("--keys: %s: %s", path, strerror(errno));
+		return -1;
+	}
+	struct keys k = { 0 };
+	int lineno = 0, rc = 0;
+	char *text = xstrndup(b.data ? (const char *)b.data : "", b.len);
+	buf_free(&b);
+	char *save = NULL;
+	for (char *line = text; rc == 0 && line; line = save) {
+		char *nl = strchr(line, '\n');
+		save = nl ? nl + 1 : NULL;
+		if (nl)
+			*nl = '\0';
+		lineno++;
+		char *hash = strchr(line, '#');
+		if (hash)
+			*hash = '\0';
+		char *f[8];
+		int nf = 0;
+		for (char *t = strtok(line, " \t\r"); t; t = strtok(NULL, " \t\r"))
+			f[nf < 8 ? nf++ : 7] = t;
+		if (nf == 0)
+			continue;
+		const char *why = NULL;
+		int workers = max_workers;
+		if (nf < 2)
+			why = "needs KEY SECRET (a SECRET of - asks for no hash)";
+		for (int i = 2; !why && i < nf; i++) {
+			char *end;
+			if (!strncmp(f[i], "workers=", 8)) {
+				long n = strtol(f[i] + 8, &end, 10);
+				if (end == f[i] + 8 || *end || n < 1 || n > 1000)
+					why = "workers= is not a whole number from 1 to 1000";
+				else
+					workers = (int)n;
+			} else {
+				why = "only workers= may follow KEY SECRET";
+			}
+		}
+		for (size_t i = 0; !why && i < k.n; i++)
+			if (!strcmp(k.v[i].key, f[0]))
+				why = "the key is given twice";
+		if (why) {
+			log_err("--keys: %s: line %d: %s", path, lineno, why);
+			rc = -1;
+			break;
+		}
+		k.v = xrealloc(k.v, (k.n + 1) * sizeof *k.v);
+		k.v[k.n++] = (struct account){ xstrdup(f[0]), strcmp(f[1], "-") ? xstrdup(f[1]) : NULL,
+					       workers, 0 };
+	}
+	free(text);
+	if (rc == 0 && k.n == 0) {
+		log_err("--keys: %s: no key in it", path);
+		rc = -1;
+	}
+	if (rc < 0) {
+		keys_free(&k);
+		return -1;
+	}
+	*out = k;
+	return 0;
+}
+
+/* SIGHUP: the keys read again; renders in flight keep their account's
+ * count (moved to the new entry of the same key). A file that no longer
+ * reads keeps the old keys. */
+static void keys_reload(struct serve *sv)
+{
+	struct keys k;
+	if (!sv->keys_path || keys_load(sv->keys_path, sv->workers, &k) < 0) {
+		if (sv->keys_path)
+			log_warn("--keys: %s: not read again; the keys stay as they were",
+				 sv->keys_path);
+		return;
+	}
+	for (struct req *r = sv->reqs; r; r = r->next) {
+		if (!r->rendering || r->acct == &sv->open)
+			continue;
+		struct account *now = NULL;
+		for (size_t i = 0; !now && i < k.n; i++)
+			if (!strcmp(k.v[i].key, r->acct->key))
+				now = &k.v[i];
+		r->acct = now ? now : &sv->open; /* a key taken away: counted in all */
+		if (now)
+			now->busy++;
+	}
+	keys_free(&sv->keys);
+	sv->keys = k;
+	log_info("--keys: %s: %zu key(s)", sv->keys_path, k.n);
+}
+
+/* ---- answers ---- */
+
+static void req_free(struct req *r)
+{
+	struct serve *sv = r->sv;
+	for (struct req **pp = &sv->reqs; *pp; pp = &(*pp)->next)
+		if (*pp == r) {
+			*pp = r->next;
+			break;
+		}
+	free(r->url_asked);
+	free(r->key_shown);
+	free(r->job.url);
+	if (r->job.lock_fd >= 0)
+		cache_unlock(r->job.lock_fd);
+	settings_free(&r->set);
+	free(r);
+}
+
+/* A line on standard error per request: no key, hash or cookie. */
+static void access_log(const struct req *r, int code, size_t bytes)
+{
+	if (log_get_level() < LOG_NORMAL || !r->q)
+		return;
+	char *path = str_quote(httpd_path(r->q), 60);
+	char *url = r->url_asked ? str_quote(r->url_asked, 200) : NULL;
+	fprintf(stderr, "%s \"%s %s\" %d %zu %.3f%s%s\n", httpd_peer(r->q), httpd_method(r->q),
+		path, code, bytes, (double)(now_ms() - r->started) / 1000.0, url ? " " : "",
+		url ? url : "");
+	free(path);
+	free(url);
+}
+
+/* The answer, and the request is done: r is freed. code is what the log
+ * says (the API's error code where there is one). */
+static void req_answer(struct req *r, int status, int code, const char *ctype,
+		       const struct strlist *headers, const void *body, size_t len)
+{
+	if (r->q) {
+		access_log(r, code, status == 304 ? 0 : len);
+		httpd_answer(r->q, status, ctype, headers, body, len);
+		r->q = NULL;
+	}
+	if (!r->finishing)
+		req_free(r);
+}
+
+/* The contract's error form: HTTP 422, {"error":"<message>"}; the HTTP
+ * errors of the protocol (404, 405, 413, 415) in the same form. */
+static void req_error(struct req *r, int code, const char *message)
+{
+	struct buf b = { 0 };
+	buf_puts(&b, "{\"error\":");
+	buf_append_json_str(&b, message ? message : messages[code - 460]);
+	buf_puts(&b, "}");
+	req_answer(r, code < 460 ? code : 422, code, "application/json", NULL, b.data, b.len);
+	buf_free(&b);
+}
+
+static void http_date(time_t t, char out[40])
+{
+	struct tm tm;
+	gmtime_r(&t, &tm);
+	strftime(out, 40, "%a, %d %b %Y %H:%M:%S GMT", &tm);
+}
+
+/* An image: 304 when the client's copy is as new. */
+static void req_image(struct req *r, const struct buf *img, time_t rendered_at)
+{
+	const struct render *rd = &r->set.render;
+	struct strlist h = { 0 };
+	char date[40];
+	http_date(rendered_at, date);
+	char *v = xasprintf("Last-Modified: %s", date);
+	strlist_add(&h, v);
+	free(v);
+	v = xasprintf("Cache-Control: public, max-age=%ld", rd->maxage >= 0 ? rd->maxage : MONTH);
+	strlist_add(&h, v);
+	free(v);
+	const char *ims = r->q ? httpd_header(r->q, "if-modified-since") : NULL;
+	time_t since = ims ? curl_getdate(ims, NULL) : -1;
+	if (since >= 0 && rendered_at <= since)
+		req_answer(r, 304, 304, NULL, &h, NULL, 0);
+	else
+		req_answer(r, 200, 200, image_format_mime(rd->format), &h, img->data, img->len);
+	strlist_free(&h);
+}
+
+static int hexval(int c)
+{
+	return isdigit(c) ? c - '0' : isxdigit(c) ? tolower(c) - 'a' + 10 : -1;
+}
+
+/* %xx and '+' decoded in place. */
+static void form_decode(char *s)
+{
+	char *o = s;
+	for (; *s; s++) {
+		if (*s == '+') {
+			*o++ = ' ';
+		} else if (*s == '%' && hexval((unsigned char)s[1]) >= 0 &&
+			   hexval((unsigned char)s[2]) >= 0) {
+			*o++ = (char)(hexval((unsigned char)s[1]) * 16 + hexval((unsigned char)s[2]));
+			s += 2;
+		} else {
+			*o++ = *s;
+		}
+	}
+	*o = '\0';
+}
+
+static bool same_secret(const char *a, const char *b)
+{
+	size_t na = strlen(a), nb = strlen(b);
+	unsigned char d = na != nb;
+	for (size_t i = 0; i < na; i++)
+		d |= (unsigned char)(a[i] ^ b[i % (nb ? nb : 1)]);
+	return d == 0;
+}
+
+static void start_render(struct req *r, const char *url);
+
+/* nocookie and noads: what they need, and their part of the cache key.
+ * false when answered (they cannot be served here). */
+static bool prepare_tools(struct req *r)
+{
+	struct serve *sv = r->sv;
+	struct render *rd = &r->set.render;
+	const char *no = rd->nocookie && sv->nocookie_err ? "nocookie"
+			 : rd->noads && sv->noads_err     ? "noads"
+							  : NULL;
+	char *err = NULL;
+	if (!no && rd->noads &&
+	    !pagetools_blocklist(&sv->tools, rd->nocookie,
+				 sv->cache ? cache_dir(sv->cache) : NULL, &err)) {
+		sv->noads_err = err;
+		no = "noads";
+	}
+	if (no) {
+		char *m = xasprintf("%s cannot be served here: %s", no,
+				    !strcmp(no, "noads") ? sv->noads_err : sv->nocookie_err);
+		log_warn("%s", m);
+		req_error(r, 422, m);
+		free(m);
+		return false;
+	}
+	if (rd->nocookie)
+		rd->rules = xstrdup(sv->tools.rules_id);
+	if (rd->noads)
+		rd->lists = xstrdup(sv->tools.lists_id);
+	return true;
+}
+
+/* The request's parameters (name=value, decoded), answered or rendered. */
+static void serve_api(struct req *r, struct strlist *params)
+{
+	struct serve *sv = r->sv;
+	const char *key = NULL, *q = NULL, *hash = NULL;
+	char *why = NULL;
+	if (params->n > PARAMS_MAX) {
+		req_error(r, 422, "too many parameters");
+		return;
+	}
+	for (size_t i = 0; i < params->n; i++) {
+		char *name = params->v[i], *eq = strchr(name, '=');
+		const char *value = eq ? eq + 1 : "";
+		if (eq)
+			*eq = '\0';
+		if (strlen(value) > PARAM_MAX) {
+			why = xasprintf("%s: longer than %d bytes", name, PARAM_MAX);
+		} else if (!strcmp(name, "key")) {
+			key = value;
+		} else if (!strcmp(name, "q")) {
+			q = value;
+		} else if (!strcmp(name, "hash")) {
+			hash = value;
+		} else if (!strcmp(name, "cookie") && strcmp(httpd_method(r->q), "POST")) {
+			why = xstrdup("cookie may only be sent in a POST body");
+		} else {
+			why = options_api_param(&r->set, name, value);
+		}
+		if (why)
+			break;
+	}
+	if (q)
+		r->url_asked = xstrdup(q);
+	if (why) {
+		req_error(r, 422, why);
+		free(why);
+		return;
+	}
+	struct account *acct = &sv->open;
+	if (!key || !*key) { /* required, even where any key is taken */
+		req_error(r, 461, NULL);
+		return;
+	}
+	if (sv->keys.n) {
+		acct = NULL;
+		for (size_t i = 0; key && i < sv->keys.n; i++)
+			if (same_secret(sv->keys.v[i].key, key))
+				acct = &sv->keys.v[i];
+		if (!acct) {
+			req_error(r, 461, NULL);
+			return;
+		}
+	}
+	const char *bad = NULL;
+	char *url = q && *q ? url_normalise(q, &bad) : NULL;
+	if (!url || (strncmp(url, "http://", 7) && strncmp(url, "https://", 8))) {
+		free(url);
+		req_error(r, 462, NULL);
+		return;
+	}
+	if (acct->secret) {
+		char *text = xasprintf("%s%s", q, acct->secret);
+		char want[33];
+		md5_hex(text, strlen(text), want);
+		free(text);
+		if (!hash || !same_secret(want, hash)) {
+			free(url);
+			req_error(r, 471, NULL);
+			return;
+		}
+	}
+	r->acct = acct;
+	struct render *rd = &r->set.render;
+	if (!rd->refresh_given)
+		rd->refresh = MONTH;
+	if (!prepare_tools(r)) {
+		free(url);
+		return;
+	}
+	if (sv->guard) {
+		/* Its images are kept apart in the cache: one the command line
+		 * (or an --allow-private server) made may show what a page
+		 * fetched from this machine's network, and must not be served
+		 * here. */
+		rd->via = xstrdup("guarded");
+	}
+	char *key_text = NULL;
+	render_key_text(rd, &key_text, &r->key_shown);
+	if (sv->cache)
+		cache_key(url, key_text, r->job.key);
+	free(key_text);
+	if (sv->cache && rd->refresh >= 0) {
+		double age = cache_age(sv->cache, r->job.key, rd->format);
+		if (age >= 0 && age < (double)rd->refresh) {
+			struct buf img = { 0 };
+			struct cache_meta meta = { 0 };
+			if (cache_read(sv->cache, r->job.key, rd->format, &img, &meta) == 0) {
+				req_image(r, &img, meta.rendered_at);
+				buf_free(&img);
+				free(meta.page_json);
+				buf_free(&meta.mhtml);
+				free(url);
+				return;
+			}
+			buf_free(&img);
+		}
+	}
+	if (acct->busy >= acct->workers || sv->busy >= sv->workers || serve_stop) {
+		free(url);
+		req_error(r, 481, NULL);
+		return;
+	}
+	start_render(r, url);
+}
+
+static void start_render(struct req *r, const char *url)
+{
+	struct serve *sv = r->sv;
+	r->rendering = true;
+	r->acct->busy++;
+	sv->busy++;
+	r->job.url = xstrdup(url);
+	r->job.input = r->job.url;
+	r->job.lock_fd = sv->cache ? cache_try_lock(sv->cache, r->job.key) : -1;
+	if (r->job.lock_fd < 0)
+		r->job.lock_fd = -1; /* another process renders it too: no matter */
+	if (sv->guard) {
+		/* Every request of the page goes through the guard, loopback
+		 * too (Chrome would otherwise reach it directly), on a lane of
+		 * its own. */
+		struct render *rd = &r->set.render;
+		for (r->lane = 0; sv->lane_busy[r->lane]; r->lane++)
+			;
+		sv->lane_busy[r->lane] = true;
+		r->refusals = guard_refusals(sv->guard, (size_t)r->lane);
+		rd->proxy.http = xstrdup(guard_proxy(sv->guard, (size_t)r->lane));
+		rd->proxy.https = xstrdup(rd->proxy.http);
+	}
+	r->env = (struct capture_env){ .r = &r->set.render };
+	pagetools_env(&sv->tools, &r->set.render, &r->env);
+	r->job.env = &r->env;
+	sv->queue[sv->nqueue++] = r;
+	free((char *)url);
+}
+
+static struct job *next_job(void *ud)
+{
+	struct serve *sv = ud;
+	if (!sv->nqueue)
+		return NULL;
+	struct req *r = sv->queue[0];
+	memmove(sv->queue, sv->queue + 1, --sv->nqueue * sizeof *sv->queue);
+	return &r->job;
+}
+
+static void job_finished(void *ud, struct job *j, struct render_result *res)
+{
+	struct serve *sv = ud;
+	struct req *r = (struct req *)((char *)j - offsetof(struct req, job));
+	if (res->code && res->transient && j->attempts <= 1 && !serve_stop) {
+		log_info("%s: %s; trying again", j->url, res->message);
+		sv->queue[sv->nqueue++] = r;
+		return;
+	}
+	r->rendering = false;
+	r->acct->busy--;
+	sv->busy--;
+	if (r->lane >= 0)
+		sv->lane_busy[r->lane] = false;
+	/* The capture (which points at r's render) is freed after this
+	 * returns: r goes in the next turn. */
+	r->finishing = true;
+	for (struct req **pp = &sv->reqs; *pp; pp = &(*pp)->next)
+		if (*pp == r) {
+			*pp = r->next;
+			break;
+		}
+	r->next = sv->finished;
+	sv->finished = r;
+	if (res->code) {
+		log_info("%s: %d %s", j->url, res->code, res->message ? res->message : "");
+		/* The guard refused the page itself (or where it redirected):
+		 * a target the server does not render. */
+		bool refused = sv->guard && res->message &&
+			       strstr(res->message, "ERR_SOCKS_CONNECTION_FAILED") &&
+			       guard_refusals(sv->guard, (size_t)r->lane) > r->refusals;
+		req_error(r, res->code == RENDER_E_URL || refused ? 462 : 490, NULL);
+	} else {
+		const struct render *rd = &r->set.render;
+		if (sv->cache) {
+			char *err = NULL;
+			struct cache_meta meta = { .rendered_at = res->rendered_at,
+						   .width = res->width,
+						   .height = res->height,
+						   .http_status = res->http_status };
+			if (cache_store(sv->cache, j->key, rd->format, j->url, r->key_shown,
+					res->image.data, res->image.len, &meta, &err) < 0) {
+				log_warn("%s: not cached: %s", j->url, err);
+				free(err);
+			}
+		}
+		req_image(r, &res->image, res->rendered_at ? res->rendered_at : time(NULL));
+	}
+}
+
+/* ---- HTTP ---- */
+
+static void params_split(char *text, struct strlist *out)
+{
+	for (char *t = text; t && *t;) {
+		char *amp = strchr(t, '&');
+		if (amp)
+			*amp = '\0';
+		if (*t) {
+			form_decode(t);
+			strlist_add(out, t);
+		}
+		t = amp ? amp + 1 : NULL;
+	}
+}
+
+/* A request is in (httpd): answered here, or rendered. */
+static void on_request(void *ud, struct httpd_req *q)
+{
+	struct serve *sv = ud;
+	struct req *r = xcalloc(1, sizeof *r);
+	r->sv = sv;
+	r->q = q;
+	r->started = now_ms();
+	r->job.lock_fd = -1;
+	r->lane = -1;
+	settings_init(&r->set);
+	r->next = sv->reqs;
+	sv->reqs = r;
+	const char *m = httpd_method(q), *path = httpd_path(q);
+	bool get = !strcmp(m, "GET"), post = !strcmp(m, "POST");
+	if (!get && !post) {
+		req_error(r, 405, "only GET and POST are answered");
+		return;
+	}
+	if (!strcmp(path, "/health") && get) {
+		char *body = xasprintf("{\"workers\":%d,\"busy\":%d}", sv->workers, sv->busy);
+		req_answer(r, 200, 200, "application/json", NULL, body, strlen(body));
+		free(body);
+		return;
+	}
+	if (strcmp(path, "/")) {
+		req_error(r, 404, "no such page: the API is at /, its state at /health");
+		return;
+	}
+	struct strlist params = { 0 };
+	if (post) {
+		const char *ct = httpd_header(q, "content-type");
+		if (!ct || strncasecmp(ct, "application/x-www-form-urlencoded", 33)) {
+			req_error(r, 415, "a POST body is application/x-www-form-urlencoded");
+			return;
+		}
+		if (httpd_body_unsized(q)) {
+			req_error(r, 411, "a POST body needs a Content-Length");
+			return;
+		}
+		if (httpd_body_too_large(q)) {
+			req_error(r, 413, "the body is larger than 64 KiB");
+			return;
+		}
+		const struct buf *b = httpd_body(q);
+		char *text = xstrndup(b->data ? (const char *)b->data : "", b->len);
+		params_split(text, &params);
+		free(text);
+	} else {
+		const struct strlist *qs = httpd_query(q);
+		for (size_t i = 0; i < qs->n; i++)
+			strlist_add(&params, qs->v[i]);
+	}
+	serve_api(r, &params);
+	strlist_free(&params);
+}
+
+/* Its client went away before the answer: the render goes on (its image
+ * is cached), the answer goes nowhere. */
+static void on_gone(void *ud, struct httpd_req *q)
+{
+	struct serve *sv = ud;
+	for (struct req *r = sv->reqs; r; r = r->next)
+		if (r->q == q)
+			r->q = NULL;
+}
+
+/* ---- the command ---- */
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"Usage: savepage serve [--listen HOST:PORT] [--workers N] [--keys FILE]\n"
+		"                      [--cache-dir DIR] [--no-cache] [--browser PATH]\n"
+		"                      [--browser-arg ARG]... [--allow-private]\n"
+		"                      [--allow-host HOST:PORT]... [-v] [-q]\n"
+		"Answers the SavePage API (GET or POST to /) with this machine's browsers and\n"
+		"cache; GET /health says how many workers are busy. --listen defaults to\n"
+		"127.0.0.1:8080; an address other than loopback needs --keys. Keys file: a\n"
+		"line per key, KEY SECRET [workers=N] (SECRET - asks for no hash), '#'\n"
+		"comments; read again on SIGHUP. Pages may not reach loopback, private,\n"
+		"link-local or multicast addresses unless --allow-private, or that one\n"
+		"host and port with --allow-host.\n");
+}
+
+static bool is_loopback(const char *host)
+{
+	return !strcmp(host, "::1") || !strcmp(host, "localhost") || !strncmp(host, "127.", 4);
+}
+
+/* "HOST:PORT" (HOST may be [v6]); 0, or -1 said. */
+static int parse_listen(const char *opt, const char *v, char **host, int *port)
+{
+	const char *colon = strrchr(v, ':');
+	char *end;
+	long p = colon ? strtol(colon + 1, &end, 10) : -1;
+	if (!colon || colon == v || end == colon + 1 || *end || p < 0 || p > 65535) {
+		log_err("%s: '%s' is not HOST:PORT", opt, v);
+		return -1;
+	}
+	size_t n = (size_t)(colon - v);
+	if (v[0] == '[' && n > 2 && v[n - 1] == ']')
+		*host = xstrndup(v + 1, n - 2);
+	else
+		*host = xstrndup(v, n);
+	*port = (int)p;
+	return 0;
+}
+
+static void serve_run(struct serve *sv)
+{
+	bool stopping = false;
+	int64_t stop_at = 0;
+	for (;;) {
+		if (serve_reload) {
+			serve_reload = 0;
+			keys_reload(sv);
+		}
+		if (serve_stop && !stopping) {
+			/* No new connections; the requests taken are answered. */
+			httpd_stop(sv->httpd);
+			stopping = true;
+			stop_at = now_ms();
+			log_info("stopping: %d render(s) in flight", sv->busy);
+		}
+		guard_poll(sv->guard);
+		slots_tick(sv->slots);
+		while (sv->finished) {
+			struct req *r = sv->finished;
+			sv->finished = r->next;
+			r->next = NULL;
+			req_free(r);
+		}
+		if (slots_dead(sv->slots)) {
+			log_err("no browser left to render with");
+			break;
+		}
+		/* Stopping: once nothing renders, the answers are flushed and
+		 * their connections closed (idle kept-alive ones time out),
+		 * within a grace. */
+		if (stopping && !sv->busy && !sv->nqueue &&
+		    (httpd_open(sv->httpd) == 0 || now_ms() - stop_at > STOP_GRACE_MS))
+			break;
+		loop_run_once(sv->loop);
+	}
+}
+
+int serve_main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "listen", required_argument, NULL, 'l' },
+		{ "workers", required_argument, NULL, 'w' },
+		{ "keys", required_argument, NULL, 'k' },
+		{ "cache-dir", required_argument, NULL, 'c' },
+		{ "no-cache", no_argument, NULL, 'n' },
+		{ "browser", required_argument, NULL, 'b' },
+		{ "browser-arg", required_argument, NULL, 'a' },
+		{ "allow-private", no_argument, NULL, 'p' },
+		{ "allow-host", required_argument, NULL, 'H' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct serve sv = { 0 };
+	settings_init(&sv.defaults);
+	char *host = NULL;
+	int port = 8080, verbose = 0, c, status = EXIT_USAGE;
+	bool quiet = false, allow_private = false;
+	struct strlist allowed = { 0 };
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "vqh", longopts, NULL)) != -1) {
+		char *end;
+		switch (c) {
+		case 'l':
+			free(host);
+			host = NULL;
+			if (parse_listen("--listen", optarg, &host, &port) < 0)
+				goto out;
+			break;
+		case 'w':
+			sv.workers = (int)strtol(optarg, &end, 10);
+			if (end == optarg || *end || sv.workers < 1 || sv.workers > 256) {
+				log_err("--workers: '%s' is not a whole number from 1 to 256", optarg);
+				goto out;
+			}
+			break;
+		case 'k': free(sv.keys_path); sv.keys_path = xstrdup(optarg); break;
+		case 'c': free(sv.defaults.cache_dir); sv.defaults.cache_dir = xstrdup(optarg); break;
+		case 'n': sv.defaults.no_cache = true; break;
+		case 'b': free(sv.defaults.browser); sv.defaults.browser = xstrdup(optarg); break;
+		case 'a': strlist_add(&sv.defaults.browser_args, optarg); break;
+		case 'p': allow_private = true; break;
+		case 'H': {
+			char *h = NULL;
+			int p = 0;
+			if (parse_listen("--allow-host", optarg, &h, &p) < 0) {
+				free(h);
+				goto out;
+			}
+			free(h);
+			strlist_add(&allowed, optarg);
+			break;
+		}
+		case 'v': verbose++; break;
+		case 'q': quiet = true; break;
+		case 'h': usage(stdout); status = EXIT_ALL_OK; goto out;
+		default: usage(stderr); goto out;
+		}
+	}
+	if (optind < argc) {
+		log_err("serve: '%s' is not an option of savepage serve", argv[optind]);
+		goto out;
+	}
+	log_set_level(quiet ? LOG_QUIET : verbose);
+	if (!host)
+		host = xstrdup("127.0.0.1");
+	if (!is_loopback(host) && !sv.keys_path) {
+		log_err("--listen %s: without --keys, serving is open to anyone; it listens on "
+			"loopback only",
+			host);
+		goto out;
+	}
+	if (!sv.workers)
+		sv.workers = (int)run_default_jobs(false);
+	sv.open = (struct account){ NULL, NULL, sv.workers, 0 };
+	if (sv.keys_path && keys_load(sv.keys_path, sv.workers, &sv.keys) < 0)
+		goto out;
+	sv.queue = xcalloc((size_t)sv.workers + 1, sizeof *sv.queue);
+	sv.loop = loop_new();
+	if (!sv.loop) {
+		log_err("cannot create the event loop");
+		status = EXIT_NO_BROWSER;
+		goto out;
+	}
+	serve_loop = sv.loop;
+	struct sigaction sa;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	char *err = NULL;
+	if (pagetools_nocookie(&sv.tools, &err) < 0)
+		sv.nocookie_err = err;
+	err = NULL;
+	struct strlist no_extra = { 0 }; /* the API names no lists of its own */
+	if (pagetools_noads(&sv.tools, &no_extra, &err) < 0)
+		sv.noads_err = err;
+	err = NULL;
+	if (!sv.defaults.no_cache) {
+		char *dir = cache_default_dir(sv.defaults.cache_dir);
+		sv.cache = dir ? cache_open(dir, &err) : NULL;
+		if (!sv.cache) {
+			log_warn("the cache cannot be used (%s); rendering without it",
+				 err ? err : "no home directory");
+			free(err);
+		}
+		free(dir);
+	}
+	if (!allow_private) {
+		sv.guard = guard_new(sv.loop, &allowed, (size_t)sv.workers, &err);
+		sv.lane_busy = xcalloc((size_t)sv.workers, sizeof *sv.lane_busy);
+		if (!sv.guard) {
+			log_err("%s", err);
+			free(err);
+			status = EXIT_NO_BROWSER;
+			goto out;
+		}
+	}
+	sv.slots = slots_new(&(struct slots_config){
+		.loop = sv.loop,
+		.browser = sv.defaults.browser,
+		.browser_args = &sv.defaults.browser_args,
+		.browser_urls = &sv.defaults.browser_urls,
+		.per_slot = (size_t)sv.workers,
+		.env = { .r = &sv.defaults.render },
+		.hooks = { next_job, job_finished, &sv },
+	});
+	if (!sv.slots) {
+		status = EXIT_NO_BROWSER;
+		goto out;
+	}
+	sv.httpd = httpd_new(sv.loop, host, port, BODY_MAX,
+			     &(struct httpd_hooks){ on_request, on_gone, &sv }, &err);
+	if (!sv.httpd) {
+		log_err("--listen: %s", err);
+		free(err);
+		goto out;
+	}
+	if (!quiet)
+		fprintf(stderr, "savepage serve: listening on http://%s%s%s:%d/ with %d worker(s)%s\n",
+			strchr(host, ':') ? "[" : "", host, strchr(host, ':') ? "]" : "",
+			httpd_port(sv.httpd), sv.workers,
+			sv.keys.n ? "" : "; no --keys: any key is taken");
+	serve_run(&sv);
+	status = serve_stop ? EXIT_ALL_OK : EXIT_NO_BROWSER;
+out:
+	slots_free(sv.slots); /* its captures point at the requests' renders */
+	while (sv.reqs || sv.finished) {
+		struct req *r = sv.reqs ? sv.reqs : sv.finished;
+		if (r == sv.finished)
+			sv.finished = r->next;
+		r->finishing = false;
+		req_free(r);
+	}
+	httpd_free(sv.httpd);
+	guard_free(sv.guard);
+	free(sv.lane_busy);
+	serve_loop = NULL;
+	loop_free(sv.loop);
+	cache_close(sv.cache);
+	pagetools_free(&sv.tools);
+	free(sv.nocookie_err);
+	free(sv.noads_err);
+	keys_free(&sv.keys);
+	free(sv.keys_path);
+	free(sv.queue);
+	free(host);
+	strlist_free(&allowed);
+	settings_free(&sv.defaults);
+	return status;
+}
