@@ -843,14 +843,7 @@ int serve_main(int argc, char **argv)
 		goto out;
 	}
 	serve_loop = sv.loop;
-	struct sigaction sa;
-	memset(&sa, 0, sizeof sa);
-	sa.sa_handler = on_signal;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
-	signal(SIGPIPE, SIG_IGN);
+	signals_install(on_signal);
 	char *err = NULL;
 	if (pagetools_nocookie(&sv.tools, &err) < 0)
 		sv.nocookie_err = err;

@@ -622,3 +622,15 @@ void buf_append_json_str(struct buf *b, const char *s)
 	}
 	buf_append(b, "\"", 1);
 }
+
+void signals_install(void (*fn)(int sig))
+{
+	struct sigaction sa;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = fn;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+}

@@ -75,6 +75,10 @@ int atomic_begin(const char *path, char **tmp, char **err);
 int atomic_commit(const char *tmp, const char *path, char **err);
 /* Removes tmp. */
 void atomic_cancel(const char *tmp);
+/* fn handles SIGINT, SIGTERM and SIGHUP; SIGPIPE is ignored (a write to a
+ * closed pipe or socket fails with EPIPE instead). */
+void signals_install(void (*fn)(int sig));
+
 /* Removes every temporary file still being written; safe in a signal handler. */
 void atomic_abort_all(void);
 
