@@ -408,6 +408,11 @@ static void collect(struct slots *s)
 			sl->active[i] = sl->active[--sl->nactive];
 			struct capture *cap = j->cap;
 			j->cap = NULL;
+			/* A browser that captures well again has its relaunches
+			 * forgiven: the limit is on losses in a row (a server runs
+			 * for months). */
+			if (capture_result(cap)->code == 0)
+				sl->relaunches = 0;
 			s->c.hooks.finished(s->c.hooks.ud, j, capture_result(cap));
 			capture_free(cap);
 		}

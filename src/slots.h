@@ -9,7 +9,8 @@
  * endpoint is. connecting: the websocket and Browser.getVersion are on
  * their way. lost: the connection closed; its captures fail (and are tried
  * again elsewhere or later), then a launched browser is started again, at
- * most MAX_RELAUNCHES times. A launched browser is also replaced, when idle,
+ * most MAX_RELAUNCHES times in a row (a capture that succeeds starts the
+ * count again). A launched browser is also replaced, when idle,
  * after RECYCLE_AFTER captures, so that its memory stays bounded (not with
  * a shared session, whose cookies and storage would go with it). With a
  * shared session, connecting includes creating the run's browser context. */
