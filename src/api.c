@@ -88,12 +88,8 @@ static char *api_form(const struct api *a, const char *url, bool force_refresh)
 	if (a->cfg.hash) {
 		add_param(&b, "hash", a->cfg.hash);
 	} else if (a->cfg.secret) {
-		/* hash = md5 of the URL as sent in q, then the secret. */
-		char *in = xasprintf("%s%s", url, a->cfg.secret);
 		char h[33];
-		md5_hex(in, strlen(in), h);
-		memset(in, 0, strlen(in));
-		free(in);
+		api_hash(url, a->cfg.secret, h);
 		add_param(&b, "hash", h);
 	}
 	return (char *)b.data;
@@ -141,6 +137,23 @@ static const struct {
 	{ 490, "Rendering error, cannot generate screenshot" },
 	{ 491, "Cache error, cannot fetch the cached image" },
 };
+
+const char *api_error_message(int code)
+{
+	for (size_t i = 0; i < ARRAY_LEN(api_errors); i++)
+		if (api_errors[i].code == code)
+			return api_errors[i].message;
+	return NULL;
+}
+
+/* hash = md5 of the URL as sent in q, then the secret. */
+void api_hash(const char *url, const char *secret, char out[33])
+{
+	char *in = xasprintf("%s%s", url, secret);
+	md5_hex(in, strlen(in), out);
+	memset(in, 0, strlen(in));
+	free(in);
+}
 
 /* The code a message stands for, compared without case, blanks around it
  * or a final period; 0 for a message the API does not document. */

@@ -56,4 +56,9 @@ void api_req_free(struct api_req *r);
  * around it or a final period), else the status itself. */
 int api_error_code(long status, const void *body, size_t len, char **message);
 
+/* The contract's message for one of its codes (461 ... 491), or NULL. */
+const char *api_error_message(int code);
+/* The contract's hash: md5(url + secret), lower-case hex, into out. */
+void api_hash(const char *url, const char *secret, char out[33]);
+
 #endif

@@ -892,15 +892,9 @@ static const struct opt_def *opt_find(const char *name, size_t len)
 
 char *options_api_param(struct settings *s, const char *name, const char *value)
 {
-	static const char *const contract[] = {
-		"width",   "height",  "fullpage", "thumb_width", "delay",           "nocookie",
-		"noads",   "format",  "refresh",  "user_agent",  "accept_language", "maxage",
-		"cookie",
-	};
-	const struct opt_def *d = NULL;
-	for (size_t i = 0; !d && i < ARRAY_LEN(contract); i++)
-		if (!strcmp(name, contract[i]))
-			d = opt_find(name, strlen(name));
+	/* The API's parameters are the render's RF_API fields (render.c),
+	 * each set by the flag of the same name. */
+	const struct opt_def *d = render_api_field(name) ? opt_find(name, strlen(name)) : NULL;
 	if (!d) {
 		char *q = str_quote(name, QUOTE_MAX);
 		char *m = xasprintf("'%s' is not a parameter of the API", q);

@@ -75,9 +75,8 @@ int options_read_config(struct settings *s);
 int options_config_text(struct settings *s, const char *source, const char *text, size_t len);
 
 /* savepage serve: one parameter of a request by its name in the API
- * contract (savepage-api.md: width, height, fullpage, thumb_width, delay,
- * nocookie, noads, format, refresh, user_agent, accept_language, maxage,
- * cookie), checked and applied to s as the flag of that name would be.
+ * contract (the render's RF_API fields, render.c), checked and applied to
+ * s as the flag of that name would be.
  * NULL, or what is wrong, naming the parameter (caller frees). key, q and
  * hash are the server's own. */
 char *options_api_param(struct settings *s, const char *name, const char *value);

@@ -204,6 +204,14 @@ void render_key_text(const struct render *r, char **key, char **shown)
 	*shown = (char *)s.data;
 }
 
+const struct render_field *render_api_field(const char *name)
+{
+	for (size_t i = 0; i < render_nfields; i++)
+		if ((render_fields[i].flags & RF_API) && !strcmp(render_fields[i].name, name))
+			return &render_fields[i];
+	return NULL;
+}
+
 void render_api_params(const struct render *r, bool post,
 		       void (*add)(void *ud, const char *name, const char *value), void *ud)
 {

@@ -116,6 +116,8 @@ void render_free(struct render *r);
  * JSON array in *alloc, which the caller frees). */
 const char *render_value(const struct render *r, const struct render_field *f, char tmp[64],
 			 char **alloc);
+/* The field the hosted API names name (RF_API), or NULL. */
+const struct render_field *render_api_field(const char *name);
 /* Whether the field is to be written (set, or RF_ALWAYS). */
 bool render_field_set(const struct render *r, const struct render_field *f);
 

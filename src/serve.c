@@ -16,6 +16,7 @@
 
 #include <curl/curl.h>
 
+#include "api.h"
 #include "browser.h"
 #include "cache.h"
 #include "guard.h"
@@ -42,15 +43,6 @@
 #define MONTH 2629746
 /* A stop waits this long past the last render for answers to be flushed. */
 #define STOP_GRACE_MS 10000
-
-static const char *const messages[] = {
-	[461 - 460] = "Cannot verify the API Key",
-	[462 - 460] = "Invalid or blank URL sent",
-	[471 - 460] = "Invalid security hash, access denied",
-	[481 - 460] = "All workers are busy, please try again later",
-	[490 - 460] = "Rendering error, cannot generate screenshot",
-	[491 - 460] = "Cache error, cannot fetch the cached image",
-};
 
 struct account {
 	char *key, *secret; /* secret NULL: no hash asked for */
@@ -286,7 +278,7 @@ static void req_error(struct req *r, int code, const char *message)
 {
 	struct buf b = { 0 };
 	buf_puts(&b, "{\"error\":");
-	buf_append_json_str(&b, message ? message : messages[code - 460]);
+	buf_append_json_str(&b, message ? message : api_error_message(code));
 	buf_puts(&b, "}");
 	req_answer(r, code < 460 ? code : 422, code, "application/json", NULL, b.data, b.len);
 	buf_free(&b);
@@ -409,8 +401,9 @@ static void serve_api(struct req *r, struct strlist *params)
 			q = value;
 		} else if (!strcmp(name, "hash")) {
 			hash = value;
-		} else if (!strcmp(name, "cookie") && strcmp(httpd_method(r->q), "POST")) {
-			why = xstrdup("cookie may only be sent in a POST body");
+		} else if (render_api_field(name) && (render_api_field(name)->flags & RF_POST_ONLY) &&
+			   strcmp(httpd_method(r->q), "POST")) {
+			why = xasprintf("%s may only be sent in a POST body", name);
 		} else {
 			why = options_api_param(&r->set, name, value);
 		}
@@ -447,10 +440,8 @@ static void serve_api(struct req *r, struct strlist *params)
 		return;
 	}
 	if (acct->secret) {
-		char *text = xasprintf("%s%s", q, acct->secret);
 		char want[33];
-		md5_hex(text, strlen(text), want);
-		free(text);
+		api_hash(q, acct->secret, want);
 		if (!hash || !same_secret(want, hash)) {
 			free(url);
 			req_error(r, 471, NULL);

@@ -39,5 +39,11 @@ int main(void)
 		   "IP restricted, access denied") == 472); /* a string code is no code */
 	CHECK(code(502, "", "") == 502);
 	CHECK(code(422, "{\"error\":[1,2,{}]}", "{\"error\":[1,2,{}]}") == 422);
+	/* The contract's own words and hash, as savepage serve answers them. */
+	CHECK_STR(api_error_message(481), "All workers are busy, please try again later");
+	CHECK(api_error_message(480) == NULL);
+	char h[33];
+	api_hash("https://example.org/a?b=1", "s3cret", h);
+	CHECK_STR(h, "b04fe0e8f43cd298d3ba52e74322f67a");
 	return unit_done();
 }
