@@ -157,25 +157,6 @@ static int lookup(const char *host, struct addrinfo **ai)
 	return getaddrinfo(host, NULL, &hints, ai);
 }
 
-char *guard_host_refusal(const char *host)
-{
-	char h[256];
-	size_t n = strlen(host);
-	if (n >= sizeof h)
-		return xstrdup("the host name is too long");
-	if (host[0] == '[' && n > 2 && host[n - 1] == ']')
-		snprintf(h, sizeof h, "%.*s", (int)n - 2, host + 1);
-	else
-		snprintf(h, sizeof h, "%s", host);
-	struct addrinfo *ai = NULL;
-	int rc = lookup(h, &ai);
-	if (rc)
-		return xasprintf("%s: %s", h, gai_strerror(rc));
-	char *why = refusal_of(ai, h);
-	freeaddrinfo(ai);
-	return why;
-}
-
 /* ---- connections ---- */
 
 static void conn_watch(struct gconn *c);

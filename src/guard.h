@@ -33,9 +33,5 @@ void guard_free(struct guard *g);
 
 /* Whether an address may be reached from a page. */
 bool guard_addr_public(const struct sockaddr *sa);
-/* The same for a host: an address literal is judged as it is, a name by
- * every address it resolves to (blocking). NULL when it may be reached,
- * else why not (caller frees). */
-char *guard_host_refusal(const char *host);
 
 #endif

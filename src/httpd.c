@@ -275,14 +275,6 @@ int httpd_open(const struct httpd *d)
 	return loop_listener_open(d->listener);
 }
 
-bool httpd_writing(const struct httpd *d)
-{
-	for (const struct httpd_req *q = d->reqs; q; q = q->next)
-		if (q->wsi && q->answered && !q->done)
-			return true;
-	return false;
-}
-
 void httpd_free(struct httpd *d)
 {
 	if (!d)

@@ -33,8 +33,6 @@ int httpd_port(const struct httpd *d);
 void httpd_stop(struct httpd *d);
 /* Connections still open. */
 int httpd_open(const struct httpd *d);
-/* Whether an answer is still being written. */
-bool httpd_writing(const struct httpd *d);
 /* Closes everything; requests not answered are dropped (no hooks).
  * NULL is a no-op. */
 void httpd_free(struct httpd *d);
