@@ -2,6 +2,7 @@
 
 #include "serve.h"
 
+#include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
@@ -217,8 +218,7 @@ static void keys_reload(struct serve *sv)
 			if (!strcmp(k.v[i].key, r->acct->key))
 				now = &k.v[i];
 		r->acct = now ? now : &sv->open; /* a key taken away: counted in all */
-		if (now)
-			now->busy++;
+		r->acct->busy++;
 	}
 	keys_free(&sv->keys);
 	sv->keys = k;
@@ -345,7 +345,7 @@ static bool same_secret(const char *a, const char *b)
 	return d == 0;
 }
 
-static void start_render(struct req *r, const char *url);
+static void start_render(struct req *r, char *url);
 
 /* nocookie and noads: what they need, and their part of the cache key.
  * false when answered (they cannot be served here). */
@@ -376,6 +376,43 @@ static bool prepare_tools(struct req *r)
 	if (rd->noads)
 		rd->lists = xstrdup(sv->tools.lists_id);
 	return true;
+}
+
+/* The account of key; NULL when there is none (a key is required, even
+ * where any is taken). */
+static struct account *find_account(struct serve *sv, const char *key)
+{
+	if (!key || !*key)
+		return NULL;
+	if (!sv->keys.n)
+		return &sv->open;
+	struct account *acct = NULL;
+	for (size_t i = 0; i < sv->keys.n; i++) /* each compared, all the way */
+		if (same_secret(sv->keys.v[i].key, key))
+			acct = &sv->keys.v[i];
+	return acct;
+}
+
+/* Answers r from the cache when it holds an image young enough for its
+ * refresh; false when it must be rendered. */
+static bool answer_cached(struct req *r)
+{
+	struct cache *c = r->sv->cache;
+	const struct render *rd = &r->set.render;
+	if (!c || rd->refresh < 0)
+		return false;
+	double age = cache_age(c, r->job.key, rd->format);
+	if (age < 0 || age >= (double)rd->refresh)
+		return false;
+	struct buf img = { 0 };
+	struct cache_meta meta = { 0 };
+	bool ok = cache_read(c, r->job.key, rd->format, &img, &meta) == 0;
+	if (ok)
+		req_image(r, &img, meta.rendered_at);
+	buf_free(&img);
+	free(meta.page_json);
+	buf_free(&meta.mhtml);
+	return ok;
 }
 
 /* The request's parameters (name=value, decoded), answered or rendered. */
@@ -417,20 +454,10 @@ static void serve_api(struct req *r, struct strlist *params)
 		free(why);
 		return;
 	}
-	struct account *acct = &sv->open;
-	if (!key || !*key) { /* required, even where any key is taken */
+	struct account *acct = find_account(sv, key);
+	if (!acct) {
 		req_error(r, 461, NULL);
 		return;
-	}
-	if (sv->keys.n) {
-		acct = NULL;
-		for (size_t i = 0; key && i < sv->keys.n; i++)
-			if (same_secret(sv->keys.v[i].key, key))
-				acct = &sv->keys.v[i];
-		if (!acct) {
-			req_error(r, 461, NULL);
-			return;
-		}
 	}
 	const char *bad = NULL;
 	char *url = q && *q ? url_normalise(q, &bad) : NULL;
@@ -468,21 +495,9 @@ static void serve_api(struct req *r, struct strlist *params)
 	if (sv->cache)
 		cache_key(url, key_text, r->job.key);
 	free(key_text);
-	if (sv->cache && rd->refresh >= 0) {
-		double age = cache_age(sv->cache, r->job.key, rd->format);
-		if (age >= 0 && age < (double)rd->refresh) {
-			struct buf img = { 0 };
-			struct cache_meta meta = { 0 };
-			if (cache_read(sv->cache, r->job.key, rd->format, &img, &meta) == 0) {
-				req_image(r, &img, meta.rendered_at);
-				buf_free(&img);
-				free(meta.page_json);
-				buf_free(&meta.mhtml);
-				free(url);
-				return;
-			}
-			buf_free(&img);
-		}
+	if (answer_cached(r)) {
+		free(url);
+		return;
 	}
 	if (acct->busy >= acct->workers || sv->busy >= sv->workers || serve_stop) {
 		free(url);
@@ -492,14 +507,15 @@ static void serve_api(struct req *r, struct strlist *params)
 	start_render(r, url);
 }
 
-static void start_render(struct req *r, const char *url)
+/* Queues r's render of url (taken). */
+static void start_render(struct req *r, char *url)
 {
 	struct serve *sv = r->sv;
 	r->rendering = true;
 	r->acct->busy++;
 	sv->busy++;
-	r->job.url = xstrdup(url);
-	r->job.input = r->job.url;
+	r->job.url = url;
+	r->job.input = url;
 	r->job.lock_fd = sv->cache ? cache_try_lock(sv->cache, r->job.key) : -1;
 	if (r->job.lock_fd < 0)
 		r->job.lock_fd = -1; /* another process renders it too: no matter */
@@ -519,7 +535,6 @@ static void start_render(struct req *r, const char *url)
 	pagetools_env(&sv->tools, &r->set.render, &r->env);
 	r->job.env = &r->env;
 	sv->queue[sv->nqueue++] = r;
-	free((char *)url);
 }
 
 static struct job *next_job(void *ud)
@@ -685,7 +700,12 @@ static void usage(FILE *f)
 
 static bool is_loopback(const char *host)
 {
-	return !strcmp(host, "::1") || !strcmp(host, "localhost") || !strncmp(host, "127.", 4);
+	struct in_addr a4;
+	struct in6_addr a6;
+	if (inet_pton(AF_INET, host, &a4) == 1)
+		return (ntohl(a4.s_addr) >> 24) == 127;
+	return !strcmp(host, "localhost") ||
+	       (inet_pton(AF_INET6, host, &a6) == 1 && IN6_IS_ADDR_LOOPBACK(&a6));
 }
 
 /* "HOST:PORT" (HOST may be [v6]); 0, or -1 said. */
@@ -745,7 +765,17 @@ static void serve_run(struct serve *sv)
 	}
 }
 
-int serve_main(int argc, char **argv)
+/* What the command line asks of the server besides struct serve's own. */
+struct serve_args {
+	char *host;
+	int port;
+	int verbose;
+	bool quiet, allow_private;
+	struct strlist allowed; /* --allow-host */
+};
+
+/* The command line into sv and a. -1 to go on, else the exit status. */
+static int serve_parse(int argc, char **argv, struct serve *sv, struct serve_args *a)
 {
 	static const struct option longopts[] = {
 		{ "listen", required_argument, NULL, 'l' },
@@ -762,157 +792,172 @@ int serve_main(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct serve sv = { 0 };
-	settings_init(&sv.defaults);
-	char *host = NULL;
-	int port = 8080, verbose = 0, c, status = EXIT_USAGE;
-	bool quiet = false, allow_private = false;
-	struct strlist allowed = { 0 };
+	int c;
+	a->port = 8080;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "vqh", longopts, NULL)) != -1) {
-		char *end;
+		char *end, *h = NULL;
+		int p;
 		switch (c) {
 		case 'l':
-			free(host);
-			host = NULL;
-			if (parse_listen("--listen", optarg, &host, &port) < 0)
-				goto out;
+			free(a->host);
+			a->host = NULL;
+			if (parse_listen("--listen", optarg, &a->host, &a->port) < 0)
+				return EXIT_USAGE;
 			break;
 		case 'w':
-			sv.workers = (int)strtol(optarg, &end, 10);
-			if (end == optarg || *end || sv.workers < 1 || sv.workers > 256) {
+			sv->workers = (int)strtol(optarg, &end, 10);
+			if (end == optarg || *end || sv->workers < 1 || sv->workers > 256) {
 				log_err("--workers: '%s' is not a whole number from 1 to 256", optarg);
-				goto out;
+				return EXIT_USAGE;
 			}
 			break;
-		case 'k': free(sv.keys_path); sv.keys_path = xstrdup(optarg); break;
-		case 'c': free(sv.defaults.cache_dir); sv.defaults.cache_dir = xstrdup(optarg); break;
-		case 'n': sv.defaults.no_cache = true; break;
-		case 'b': free(sv.defaults.browser); sv.defaults.browser = xstrdup(optarg); break;
-		case 'a': strlist_add(&sv.defaults.browser_args, optarg); break;
-		case 'p': allow_private = true; break;
-		case 'H': {
-			char *h = NULL;
-			int p = 0;
-			if (parse_listen("--allow-host", optarg, &h, &p) < 0) {
-				free(h);
-				goto out;
-			}
+		case 'k': free(sv->keys_path); sv->keys_path = xstrdup(optarg); break;
+		case 'c': free(sv->defaults.cache_dir); sv->defaults.cache_dir = xstrdup(optarg); break;
+		case 'n': sv->defaults.no_cache = true; break;
+		case 'b': free(sv->defaults.browser); sv->defaults.browser = xstrdup(optarg); break;
+		case 'a': strlist_add(&sv->defaults.browser_args, optarg); break;
+		case 'p': a->allow_private = true; break;
+		case 'H':
+			if (parse_listen("--allow-host", optarg, &h, &p) < 0)
+				return EXIT_USAGE;
 			free(h);
-			strlist_add(&allowed, optarg);
+			strlist_add(&a->allowed, optarg);
 			break;
-		}
-		case 'v': verbose++; break;
-		case 'q': quiet = true; break;
-		case 'h': usage(stdout); status = EXIT_ALL_OK; goto out;
-		default: usage(stderr); goto out;
+		case 'v': a->verbose++; break;
+		case 'q': a->quiet = true; break;
+		case 'h': usage(stdout); return EXIT_ALL_OK;
+		default: usage(stderr); return EXIT_USAGE;
 		}
 	}
 	if (optind < argc) {
 		log_err("serve: '%s' is not an option of savepage serve", argv[optind]);
-		goto out;
+		return EXIT_USAGE;
 	}
-	log_set_level(quiet ? LOG_QUIET : verbose);
-	if (!host)
-		host = xstrdup("127.0.0.1");
-	if (!is_loopback(host) && !sv.keys_path) {
+	if (!a->host)
+		a->host = xstrdup("127.0.0.1");
+	if (!is_loopback(a->host) && !sv->keys_path) {
 		log_err("--listen %s: without --keys, serving is open to anyone; it listens on "
 			"loopback only",
-			host);
-		goto out;
+			a->host);
+		return EXIT_USAGE;
 	}
-	if (!sv.workers)
-		sv.workers = (int)run_default_jobs(false);
-	sv.open = (struct account){ NULL, NULL, sv.workers, 0 };
-	if (sv.keys_path && keys_load(sv.keys_path, sv.workers, &sv.keys) < 0)
-		goto out;
-	sv.queue = xcalloc((size_t)sv.workers + 1, sizeof *sv.queue);
-	sv.loop = loop_new();
-	if (!sv.loop) {
+	return -1;
+}
+
+/* The keys, the cache, nocookie and noads, the guard, the browsers and the
+ * listening socket. -1 when all are there, else the exit status. */
+static int serve_open(struct serve *sv, const struct serve_args *a)
+{
+	if (!sv->workers)
+		sv->workers = (int)run_default_jobs(false);
+	sv->open = (struct account){ NULL, NULL, sv->workers, 0 };
+	if (sv->keys_path && keys_load(sv->keys_path, sv->workers, &sv->keys) < 0)
+		return EXIT_USAGE;
+	sv->queue = xcalloc((size_t)sv->workers + 1, sizeof *sv->queue);
+	sv->loop = loop_new();
+	if (!sv->loop) {
 		log_err("cannot create the event loop");
-		status = EXIT_NO_BROWSER;
-		goto out;
+		return EXIT_NO_BROWSER;
 	}
-	serve_loop = sv.loop;
+	serve_loop = sv->loop;
 	signals_install(on_signal);
 	char *err = NULL;
-	if (pagetools_nocookie(&sv.tools, &err) < 0)
-		sv.nocookie_err = err;
+	if (pagetools_nocookie(&sv->tools, &err) < 0)
+		sv->nocookie_err = err;
 	err = NULL;
 	struct strlist no_extra = { 0 }; /* the API names no lists of its own */
-	if (pagetools_noads(&sv.tools, &no_extra, &err) < 0)
-		sv.noads_err = err;
+	if (pagetools_noads(&sv->tools, &no_extra, &err) < 0)
+		sv->noads_err = err;
 	err = NULL;
-	if (!sv.defaults.no_cache) {
-		char *dir = cache_default_dir(sv.defaults.cache_dir);
-		sv.cache = dir ? cache_open(dir, &err) : NULL;
-		if (!sv.cache) {
+	if (!sv->defaults.no_cache) {
+		char *dir = cache_default_dir(sv->defaults.cache_dir);
+		sv->cache = dir ? cache_open(dir, &err) : NULL;
+		if (!sv->cache) {
 			log_warn("the cache cannot be used (%s); rendering without it",
 				 err ? err : "no home directory");
 			free(err);
+			err = NULL;
 		}
 		free(dir);
 	}
-	if (!allow_private) {
-		sv.guard = guard_new(sv.loop, &allowed, (size_t)sv.workers, &err);
-		sv.lane_busy = xcalloc((size_t)sv.workers, sizeof *sv.lane_busy);
-		if (!sv.guard) {
+	if (!a->allow_private) {
+		sv->guard = guard_new(sv->loop, &a->allowed, (size_t)sv->workers, &err);
+		if (!sv->guard) {
 			log_err("%s", err);
 			free(err);
-			status = EXIT_NO_BROWSER;
-			goto out;
+			return EXIT_NO_BROWSER;
 		}
+		sv->lane_busy = xcalloc((size_t)sv->workers, sizeof *sv->lane_busy);
 	}
-	sv.slots = slots_new(&(struct slots_config){
-		.loop = sv.loop,
-		.browser = sv.defaults.browser,
-		.browser_args = &sv.defaults.browser_args,
-		.browser_urls = &sv.defaults.browser_urls,
-		.per_slot = (size_t)sv.workers,
-		.env = { .r = &sv.defaults.render },
-		.hooks = { next_job, job_finished, &sv },
+	sv->slots = slots_new(&(struct slots_config){
+		.loop = sv->loop,
+		.browser = sv->defaults.browser,
+		.browser_args = &sv->defaults.browser_args,
+		.browser_urls = &sv->defaults.browser_urls,
+		.per_slot = (size_t)sv->workers,
+		.env = { .r = &sv->defaults.render },
+		.hooks = { next_job, job_finished, sv },
 	});
-	if (!sv.slots) {
-		status = EXIT_NO_BROWSER;
-		goto out;
-	}
-	sv.httpd = httpd_new(sv.loop, host, port, BODY_MAX,
-			     &(struct httpd_hooks){ on_request, on_gone, &sv }, &err);
-	if (!sv.httpd) {
+	if (!sv->slots)
+		return EXIT_NO_BROWSER;
+	sv->httpd = httpd_new(sv->loop, a->host, a->port, BODY_MAX,
+			      &(struct httpd_hooks){ on_request, on_gone, sv }, &err);
+	if (!sv->httpd) {
 		log_err("--listen: %s", err);
 		free(err);
-		goto out;
+		return EXIT_USAGE;
 	}
-	if (!quiet)
-		fprintf(stderr, "savepage serve: listening on http://%s%s%s:%d/ with %d worker(s)%s\n",
-			strchr(host, ':') ? "[" : "", host, strchr(host, ':') ? "]" : "",
-			httpd_port(sv.httpd), sv.workers,
-			sv.keys.n ? "" : "; no --keys: any key is taken");
-	serve_run(&sv);
-	status = serve_stop ? EXIT_ALL_OK : EXIT_NO_BROWSER;
-out:
-	slots_free(sv.slots); /* its captures point at the requests' renders */
-	while (sv.reqs || sv.finished) {
-		struct req *r = sv.reqs ? sv.reqs : sv.finished;
-		if (r == sv.finished)
-			sv.finished = r->next;
+	return -1;
+}
+
+static void serve_close(struct serve *sv)
+{
+	slots_free(sv->slots); /* its captures point at the requests' renders */
+	while (sv->reqs || sv->finished) {
+		struct req *r = sv->reqs ? sv->reqs : sv->finished;
+		if (r == sv->finished)
+			sv->finished = r->next;
 		r->finishing = false;
 		req_free(r);
 	}
-	httpd_free(sv.httpd);
-	guard_free(sv.guard);
-	free(sv.lane_busy);
+	httpd_free(sv->httpd);
+	guard_free(sv->guard);
+	free(sv->lane_busy);
 	serve_loop = NULL;
-	loop_free(sv.loop);
-	cache_close(sv.cache);
-	pagetools_free(&sv.tools);
-	free(sv.nocookie_err);
-	free(sv.noads_err);
-	keys_free(&sv.keys);
-	free(sv.keys_path);
-	free(sv.queue);
-	free(host);
-	strlist_free(&allowed);
-	settings_free(&sv.defaults);
+	loop_free(sv->loop);
+	cache_close(sv->cache);
+	pagetools_free(&sv->tools);
+	free(sv->nocookie_err);
+	free(sv->noads_err);
+	keys_free(&sv->keys);
+	free(sv->keys_path);
+	free(sv->queue);
+	settings_free(&sv->defaults);
+}
+
+int serve_main(int argc, char **argv)
+{
+	struct serve sv = { 0 };
+	struct serve_args a = { 0 };
+	settings_init(&sv.defaults);
+	int status = serve_parse(argc, argv, &sv, &a);
+	if (status < 0) {
+		log_set_level(a.quiet ? LOG_QUIET : a.verbose);
+		status = serve_open(&sv, &a);
+	}
+	if (status < 0) {
+		if (!a.quiet)
+			fprintf(stderr,
+				"savepage serve: listening on http://%s%s%s:%d/ with %d worker(s)%s\n",
+				strchr(a.host, ':') ? "[" : "", a.host, strchr(a.host, ':') ? "]" : "",
+				httpd_port(sv.httpd), sv.workers,
+				sv.keys.n ? "" : "; no --keys: any key is taken");
+		serve_run(&sv);
+		status = serve_stop ? EXIT_ALL_OK : EXIT_NO_BROWSER;
+	}
+	serve_close(&sv);
+	free(a.host);
+	strlist_free(&a.allowed);
 	return status;
 }
