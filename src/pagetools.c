@@ -29,7 +29,9 @@ int pagetools_nocookie(struct pagetools *t, char **err)
 		free(why);
 		free(rules);
 		free(t->page_script);
-		t->page_script = NULL;
+		free(t->consent_probe);
+		strlist_free(&t->nocookie_hosts);
+		t->page_script = t->consent_probe = NULL;
 		return -1;
 	}
 	if (t->consent)
