@@ -183,6 +183,13 @@ call "$SERVE?key=open&q=$BASE/cmp.html%3Fp%3Donetrust&format=png&nocookie=true"
 cp "$T/body" "$T/nobanner.png"
 expect_pixel "$T/banner.png" 700 850 "255 0 0" 0
 expect_pixel "$T/nobanner.png" 700 850 "238 238 238" 0
+# (ads.html's ad slot is red; noads's hiding rules take it away)
+call "$SERVE?key=open&q=$BASE/ads.html&format=png"
+cp "$T/body" "$T/ads.png"
+call "$SERVE?key=open&q=$BASE/ads.html&format=png&noads=true"
+cp "$T/body" "$T/noads.png"
+expect_pixel "$T/ads.png" 10 330 "255 0 0" 0
+expect_pixel "$T/noads.png" 10 330 "255 255 255" 0
 
 # SIGHUP: the keys are read again.
 printf 'k2 - workers=1\n' >"$T/keys"
