@@ -24,8 +24,8 @@
 /* SOCKS5 replies (RFC 1928). Chrome reports any of them as
  * ERR_SOCKS_CONNECTION_FAILED: which were refusals by the rules is counted
  * per lane (guard_refusals). */
-enum { REP_OK = 0, REP_FAIL = 1, REP_NOT_ALLOWED = 2, REP_UNREACHABLE = 4,
-       REP_NO_COMMAND = 7, REP_NO_ATYPE = 8 };
+enum { REP_OK = 0, REP_NOT_ALLOWED = 2, REP_UNREACHABLE = 4, REP_NO_COMMAND = 7,
+       REP_NO_ATYPE = 8 };
 
 enum gstate { G_GREETING, G_REQUEST, G_RESOLVING, G_CONNECTING, G_RELAY };
 
