@@ -193,8 +193,7 @@ static int on_http(void *ud, struct lws *wsi, int reason, void *user, void *in, 
 	struct httpd_req *q = pss ? pss->q : NULL;
 	switch (reason) {
 	case LWS_CALLBACK_HTTP: {
-		if (q) /* a kept-alive connection's next request */
-			req_end(d, q);
+		/* Each request has fresh session data (DROP_PROTOCOL below). */
 		q = pss->q = req_new(d, wsi, in ? (const char *)in : "/");
 		long clen = q->clen ? strtol(q->clen, NULL, 10) : 0;
 		q->unsized = !q->clen && !strcmp(q->method, "POST");
