@@ -16,7 +16,7 @@ struct httpd_req {
 	struct httpd_req *next;   /* d->reqs */
 	struct lws *wsi;          /* NULL once the client is gone */
 	char method[8], path[256], peer[64];
-	char *ctype, *clen, *ims; /* headers */
+	char *ctype, *clen, *ims, *xff; /* headers */
 	struct strlist query;
 	struct buf body;
 	bool too_large, unsized;
@@ -52,6 +52,7 @@ static void req_free(struct httpd_req *q)
 	free(q->ctype);
 	free(q->clen);
 	free(q->ims);
+	free(q->xff);
 	strlist_free(&q->query);
 	buf_free(&q->body);
 	free(q->out_ctype);
@@ -100,6 +101,7 @@ static struct httpd_req *req_new(struct httpd *d, struct lws *wsi, const char *p
 	q->ctype = header_copy(wsi, WSI_TOKEN_HTTP_CONTENT_TYPE);
 	q->clen = header_copy(wsi, WSI_TOKEN_HTTP_CONTENT_LENGTH);
 	q->ims = header_copy(wsi, WSI_TOKEN_HTTP_IF_MODIFIED_SINCE);
+	q->xff = header_copy(wsi, WSI_TOKEN_X_FORWARDED_FOR);
 	/* lws splits the query at each '&' before it decodes each part (a
 	 * "%26" stays inside its part), and hands them back one by one. */
 	int n = lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_URI_ARGS);
@@ -304,6 +306,7 @@ const char *httpd_header(const struct httpd_req *q, const char *name)
 	return !strcasecmp(name, "content-type")	? q->ctype
 	       : !strcasecmp(name, "content-length")	? q->clen
 	       : !strcasecmp(name, "if-modified-since") ? q->ims
+	       : !strcasecmp(name, "x-forwarded-for")	? q->xff
 							: NULL;
 }
 

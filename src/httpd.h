@@ -41,8 +41,8 @@ void httpd_free(struct httpd *d);
 const char *httpd_method(const struct httpd_req *q); /* "GET", "POST", ... or "-" */
 const char *httpd_path(const struct httpd_req *q);   /* without the query */
 const char *httpd_peer(const struct httpd_req *q);   /* the client's address */
-/* A header ("content-type", "content-length", "if-modified-since"), or
- * NULL. */
+/* A header ("content-type", "content-length", "if-modified-since",
+ * "x-forwarded-for"), or NULL. */
 const char *httpd_header(const struct httpd_req *q, const char *name);
 /* The query's name=value parts, each decoded (GET). */
 const struct strlist *httpd_query(const struct httpd_req *q);

@@ -110,6 +110,10 @@ struct loop *loop_new(void)
 	/* No TLS: DevTools endpoints are ws:// (the API's https is libcurl's);
 	 * initialising it read the system's CA bundle, ~50 ms per start. */
 	info.options = 0;
+	/* A request line and headers of savepage serve up to 16 KiB (a GET
+	 * whose q is as long as a parameter may be); past that lws closes the
+	 * connection. */
+	info.max_http_header_data = 16384;
 	info.user = loop;
 	/* DevTools endpoints are reached directly: lws would otherwise send
 	 * every connection, even to our own browser on 127.0.0.1, through the

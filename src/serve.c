@@ -28,6 +28,7 @@
 #include "loop.h"
 #include "options.h"
 #include "pagetools.h"
+#include "quota.h"
 #include "run.h"
 #include "slots.h"
 #include "urls.h"
@@ -44,10 +45,17 @@
 #define MONTH 2629746
 /* A stop waits this long past the last render for answers to be flushed. */
 #define STOP_GRACE_MS 10000
+/* The month's counts are written at most this often (and at the stop). */
+#define USAGE_SAVE_MS 5000
 
 struct account {
 	char *key, *secret; /* secret NULL: no hash asked for */
 	int workers, busy;
+	struct rate per_minute; /* n 0: no limit (482) */
+	struct bucket bucket;
+	long monthly;           /* images a month; 0: no limit (483) */
+	struct cidr *allow;     /* the client addresses it may be used from (472) */
+	size_t nallow;
 };
 
 struct keys {
@@ -63,6 +71,8 @@ struct req {
 	struct req *next;     /* sv->reqs */
 	struct httpd_req *q;  /* NULL once the client is gone */
 	int64_t started;
+	struct addr client;   /* the client's address (--real-ip-from) */
+	char client_text[64];
 	char *url_asked;      /* q, for the access log */
 	/* the render */
 	struct settings set;
@@ -92,6 +102,14 @@ struct serve {
 	struct keys keys;         /* none: open (loopback only) */
 	struct account open;
 	int workers, busy;
+	struct peers *per_ip;     /* --per-ip: a rate per client address (474) */
+	struct cidr *real_ip_from; /* --real-ip-from: proxies whose
+				      X-Forwarded-For names the client */
+	size_t nreal_ip_from;
+	struct usage *usage;      /* images a month by key (monthly=) */
+	char *usage_path;
+	int64_t usage_saved;
+	bool usage_warned;
 	struct req *reqs;         /* the requests being rendered */
 	struct req *finished;     /* answered from job_finished: freed after
 				     the tick that finished them */
@@ -123,13 +141,15 @@ static void keys_free(struct keys *k)
 	for (size_t i = 0; i < k->n; i++) {
 		free(k->v[i].key);
 		free(k->v[i].secret);
+		free(k->v[i].allow);
 	}
 	free(k->v);
 	*k = (struct keys){ 0 };
 }
 
-/* "KEY SECRET [workers=N]" a line, '#' comments; SECRET "-" for none.
- * 0, or -1 after saying which line is wrong. */
+/* "KEY SECRET [workers=N] [per_minute=N] [monthly=N] [allow=CIDR,...]" a
+ * line, '#' comments; SECRET "-" for none. 0, or -1 after saying which line
+ * is wrong. */
 static int keys_load(const char *path, int max_workers, struct keys *out)
 {
 	struct buf b = { 0 };
@@ -157,20 +177,36 @@ static int keys_load(const char *path, int max_workers, struct keys *out)
 			f[nf < 8 ? nf++ : 7] = t;
 		if (nf == 0)
 			continue;
-		const char *why = NULL;
-		int workers = max_workers;
+		const char *why = NULL, *bad = NULL;
+		struct account acct = { .workers = max_workers };
 		if (nf < 2)
 			why = "needs KEY SECRET (a SECRET of - asks for no hash)";
 		for (int i = 2; !why && i < nf; i++) {
-			char *end;
+			char *eq = strchr(f[i], '='), *v = eq ? eq + 1 : NULL, *end;
+			long n = v ? strtol(v, &end, 10) : 0;
+			bool whole = v && end != v && !*end && n >= 1;
 			if (!strncmp(f[i], "workers=", 8)) {
-				long n = strtol(f[i] + 8, &end, 10);
-				if (end == f[i] + 8 || *end || n < 1 || n > 1000)
+				if (!whole || n > 1000)
 					why = "workers= is not a whole number from 1 to 1000";
 				else
-					workers = (int)n;
+					acct.workers = (int)n;
+			} else if (!strncmp(f[i], "per_minute=", 11)) {
+				if (!whole || n > 1000000)
+					why = "per_minute= is not a whole number from 1 to 1000000";
+				else
+					acct.per_minute = (struct rate){ (double)n, 60 };
+			} else if (!strncmp(f[i], "monthly=", 8)) {
+				if (!whole || n > 1000000000L)
+					why = "monthly= is not a whole number from 1 to 1000000000";
+				else
+					acct.monthly = n;
+			} else if (!strncmp(f[i], "allow=", 6)) {
+				if (!cidr_list_parse(v, &acct.allow, &acct.nallow, &bad))
+					why = "allow= is not a list of addresses or ranges "
+					      "(192.0.2.0/24,2001:db8::/32)";
 			} else {
-				why = "only workers= may follow KEY SECRET";
+				why = "only workers=, per_minute=, monthly= and allow= may follow "
+				      "KEY SECRET";
 			}
 		}
 		for (size_t i = 0; !why && i < k.n; i++)
@@ -178,12 +214,14 @@ static int keys_load(const char *path, int max_workers, struct keys *out)
 				why = "the key is given twice";
 		if (why) {
 			log_err("--keys: %s: line %d: %s", path, lineno, why);
+			free(acct.allow);
 			rc = -1;
 			break;
 		}
+		acct.key = xstrdup(f[0]);
+		acct.secret = strcmp(f[1], "-") ? xstrdup(f[1]) : NULL;
 		k.v = xrealloc(k.v, (k.n + 1) * sizeof *k.v);
-		k.v[k.n++] = (struct account){ xstrdup(f[0]), strcmp(f[1], "-") ? xstrdup(f[1]) : NULL,
-					       workers, 0 };
+		k.v[k.n++] = acct;
 	}
 	free(text);
 	if (rc == 0 && k.n == 0) {
@@ -210,6 +248,11 @@ static void keys_reload(struct serve *sv)
 				 sv->keys_path);
 		return;
 	}
+	/* A key's rate goes on where it was. */
+	for (size_t i = 0; i < k.n; i++)
+		for (size_t j = 0; j < sv->keys.n; j++)
+			if (!strcmp(k.v[i].key, sv->keys.v[j].key))
+				k.v[i].bucket = sv->keys.v[j].bucket;
 	for (struct req *r = sv->reqs; r; r = r->next) {
 		if (!r->rendering || r->acct == &sv->open)
 			continue;
@@ -251,7 +294,7 @@ static void access_log(const struct req *r, int code, size_t bytes)
 		return;
 	char *path = str_quote(httpd_path(r->q), 60);
 	char *url = r->url_asked ? str_quote(r->url_asked, 200) : NULL;
-	fprintf(stderr, "%s \"%s %s\" %d %zu %.3f%s%s\n", httpd_peer(r->q), httpd_method(r->q),
+	fprintf(stderr, "%s \"%s %s\" %d %zu %.3f%s%s\n", r->client_text, httpd_method(r->q),
 		path, code, bytes, (double)(now_ms() - r->started) / 1000.0, url ? " " : "",
 		url ? url : "");
 	free(path);
@@ -306,10 +349,14 @@ static void req_image(struct req *r, const struct buf *img, time_t rendered_at)
 	free(v);
 	const char *ims = r->q ? httpd_header(r->q, "if-modified-since") : NULL;
 	time_t since = ims ? curl_getdate(ims, NULL) : -1;
-	if (since >= 0 && rendered_at <= since)
+	if (since >= 0 && rendered_at <= since) {
 		req_answer(r, 304, 304, NULL, &h, NULL, 0);
-	else
+	} else {
+		/* An image the key's month counts (a 304 sends none). */
+		if (r->sv->usage && r->acct && r->acct != &r->sv->open)
+			usage_add(r->sv->usage, r->acct->key, time(NULL));
 		req_answer(r, 200, 200, image_format_mime(rd->format), &h, img->data, img->len);
+	}
 	strlist_free(&h);
 }
 
@@ -394,7 +441,8 @@ static struct account *find_account(struct serve *sv, const char *key)
 }
 
 /* Answers r from the cache when it holds an image young enough for its
- * refresh; false when it must be rendered. */
+ * refresh (or 491 when that image cannot be read); false when it must be
+ * rendered. */
 static bool answer_cached(struct req *r)
 {
 	struct cache *c = r->sv->cache;
@@ -406,13 +454,18 @@ static bool answer_cached(struct req *r)
 		return false;
 	struct buf img = { 0 };
 	struct cache_meta meta = { 0 };
-	bool ok = cache_read(c, r->job.key, rd->format, &img, &meta) == 0;
-	if (ok)
+	if (cache_read(c, r->job.key, rd->format, &img, &meta) == 0) {
 		req_image(r, &img, meta.rendered_at);
+	} else {
+		/* The contract's answer: the client asks again with
+		 * refresh=-1, which renders it anew. */
+		log_warn("%s: the cached image cannot be read", r->url_asked);
+		req_error(r, 491, NULL);
+	}
 	buf_free(&img);
 	free(meta.page_json);
 	buf_free(&meta.mhtml);
-	return ok;
+	return true;
 }
 
 /* The request's parameters (name=value, decoded), answered or rendered. */
@@ -459,6 +512,13 @@ static void serve_api(struct req *r, struct strlist *params)
 		req_error(r, 461, NULL);
 		return;
 	}
+	bool allowed = !acct->nallow;
+	for (size_t i = 0; !allowed && i < acct->nallow; i++)
+		allowed = cidr_has(&acct->allow[i], &r->client);
+	if (!allowed) {
+		req_error(r, 472, NULL);
+		return;
+	}
 	const char *bad = NULL;
 	char *url = q && *q ? url_normalise(q, &bad) : NULL;
 	if (!url || (strncmp(url, "http://", 7) && strncmp(url, "https://", 8))) {
@@ -474,6 +534,17 @@ static void serve_api(struct req *r, struct strlist *params)
 			req_error(r, 471, NULL);
 			return;
 		}
+	}
+	/* The plan's limits: requests a minute, images a month. */
+	if (acct->per_minute.n && !bucket_take(&acct->bucket, &acct->per_minute, now_ms())) {
+		free(url);
+		req_error(r, 482, NULL);
+		return;
+	}
+	if (acct->monthly && sv->usage && usage_get(sv->usage, acct->key, time(NULL)) >= acct->monthly) {
+		free(url);
+		req_error(r, 483, NULL);
+		return;
 	}
 	r->acct = acct;
 	struct render *rd = &r->set.render;
@@ -613,6 +684,37 @@ static void params_split(char *text, struct strlist *out)
 	}
 }
 
+/* Who asks: the peer, or, when the peer is a proxy of --real-ip-from, the
+ * last address of the X-Forwarded-For it added. */
+static void client_of(struct serve *sv, struct req *r)
+{
+	const char *peer = httpd_peer(r->q);
+	snprintf(r->client_text, sizeof r->client_text, "%s", peer);
+	if (!addr_parse(peer, &r->client))
+		return;
+	bool proxy = false;
+	for (size_t i = 0; !proxy && i < sv->nreal_ip_from; i++)
+		proxy = cidr_has(&sv->real_ip_from[i], &r->client);
+	const char *xff = proxy ? httpd_header(r->q, "x-forwarded-for") : NULL;
+	if (!xff)
+		return;
+	const char *last = strrchr(xff, ',');
+	last = last ? last + 1 : xff;
+	while (*last == ' ' || *last == '\t')
+		last++;
+	char text[64];
+	size_t n = strcspn(last, " \t");
+	if (n == 0 || n >= sizeof text)
+		return;
+	memcpy(text, last, n);
+	text[n] = '\0';
+	struct addr a;
+	if (addr_parse(text, &a)) {
+		r->client = a;
+		snprintf(r->client_text, sizeof r->client_text, "%s", text);
+	}
+}
+
 /* A request is in (httpd): answered here, or rendered. */
 static void on_request(void *ud, struct httpd_req *q)
 {
@@ -626,6 +728,7 @@ static void on_request(void *ud, struct httpd_req *q)
 	settings_init(&r->set);
 	r->next = sv->reqs;
 	sv->reqs = r;
+	client_of(sv, r);
 	const char *m = httpd_method(q), *path = httpd_path(q);
 	bool get = !strcmp(m, "GET"), post = !strcmp(m, "POST");
 	if (!get && !post) {
@@ -640,6 +743,10 @@ static void on_request(void *ud, struct httpd_req *q)
 	}
 	if (strcmp(path, "/")) {
 		req_error(r, 404, "no such page: the API is at /, its state at /health");
+		return;
+	}
+	if (sv->per_ip && !peers_take(sv->per_ip, &r->client, now_ms())) {
+		req_error(r, 474, NULL);
 		return;
 	}
 	struct strlist params = { 0 };
@@ -688,12 +795,17 @@ static void usage(FILE *f)
 		"Usage: savepage serve [--listen HOST:PORT] [--workers N] [--keys FILE]\n"
 		"                      [--cache-dir DIR] [--no-cache] [--browser PATH]\n"
 		"                      [--browser-arg ARG]... [--allow-private]\n"
-		"                      [--allow-host HOST:PORT]... [-v] [-q]\n"
+		"                      [--allow-host HOST:PORT]... [--per-ip RATE]\n"
+		"                      [--real-ip-from CIDR]... [--usage FILE] [-v] [-q]\n"
 		"Answers the SavePage API (GET or POST to /) with this machine's browsers and\n"
 		"cache; GET /health says how many workers are busy. --listen defaults to\n"
 		"127.0.0.1:8080; an address other than loopback needs --keys. Keys file: a\n"
-		"line per key, KEY SECRET [workers=N] (SECRET - asks for no hash), '#'\n"
-		"comments; read again on SIGHUP. Pages may not reach loopback, private,\n"
+		"line per key, KEY SECRET [workers=N] [per_minute=N] [monthly=N]\n"
+		"[allow=CIDR,...] (SECRET - asks for no hash), '#' comments; read again on\n"
+		"SIGHUP. Images a month are counted in --usage (default\n"
+		"~/.local/state/savepage/usage). --per-ip: requests from one client address\n"
+		"(N a minute, or N/s, N/min, N/h). --real-ip-from: proxies whose\n"
+		"X-Forwarded-For names the client. Pages may not reach loopback, private,\n"
 		"link-local or multicast addresses unless --allow-private, or that one\n"
 		"host and port with --allow-host.\n");
 }
@@ -727,6 +839,19 @@ static int parse_listen(const char *opt, const char *v, char **host, int *port)
 	return 0;
 }
 
+/* The month's counts to their file. */
+static void usage_flush(struct serve *sv)
+{
+	char *err = NULL;
+	if (sv->usage && usage_save(sv->usage, &err) < 0) {
+		if (!sv->usage_warned)
+			log_warn("--usage: %s; the counts are kept in memory", err);
+		sv->usage_warned = true;
+		free(err);
+	}
+	sv->usage_saved = now_ms();
+}
+
 static void serve_run(struct serve *sv)
 {
 	bool stopping = false;
@@ -745,6 +870,8 @@ static void serve_run(struct serve *sv)
 		}
 		guard_poll(sv->guard);
 		slots_tick(sv->slots);
+		if (now_ms() - sv->usage_saved > USAGE_SAVE_MS)
+			usage_flush(sv);
 		while (sv->finished) {
 			struct req *r = sv->finished;
 			sv->finished = r->next;
@@ -772,6 +899,7 @@ struct serve_args {
 	int verbose;
 	bool quiet, allow_private;
 	struct strlist allowed; /* --allow-host */
+	struct rate per_ip;     /* n 0: none */
 };
 
 /* The command line into sv and a. -1 to go on, else the exit status. */
@@ -787,6 +915,9 @@ static int serve_parse(int argc, char **argv, struct serve *sv, struct serve_arg
 		{ "browser-arg", required_argument, NULL, 'a' },
 		{ "allow-private", no_argument, NULL, 'p' },
 		{ "allow-host", required_argument, NULL, 'H' },
+		{ "per-ip", required_argument, NULL, 'r' },
+		{ "real-ip-from", required_argument, NULL, 'R' },
+		{ "usage", required_argument, NULL, 'u' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
@@ -824,6 +955,21 @@ static int serve_parse(int argc, char **argv, struct serve *sv, struct serve_arg
 			free(h);
 			strlist_add(&a->allowed, optarg);
 			break;
+		case 'r':
+			if (!rate_parse(optarg, &a->per_ip)) {
+				log_err("--per-ip: '%s' is not N, N/s, N/min or N/h (N from 1)", optarg);
+				return EXIT_USAGE;
+			}
+			break;
+		case 'R': {
+			const char *bad = NULL;
+			if (!cidr_list_parse(optarg, &sv->real_ip_from, &sv->nreal_ip_from, &bad)) {
+				log_err("--real-ip-from: '%s' is not an address or a range", bad);
+				return EXIT_USAGE;
+			}
+			break;
+		}
+		case 'u': free(sv->usage_path); sv->usage_path = xstrdup(optarg); break;
 		case 'v': a->verbose++; break;
 		case 'q': a->quiet = true; break;
 		case 'h': usage(stdout); return EXIT_ALL_OK;
@@ -851,9 +997,24 @@ static int serve_open(struct serve *sv, const struct serve_args *a)
 {
 	if (!sv->workers)
 		sv->workers = (int)run_default_jobs(false);
-	sv->open = (struct account){ NULL, NULL, sv->workers, 0 };
+	sv->open = (struct account){ .workers = sv->workers };
 	if (sv->keys_path && keys_load(sv->keys_path, sv->workers, &sv->keys) < 0)
 		return EXIT_USAGE;
+	if (sv->keys_path) {
+		/* Images a month by key: counted for every key, limited where
+		 * the key says monthly=. */
+		if (!sv->usage_path)
+			sv->usage_path = xdg_path("XDG_STATE_HOME", ".local/state", "savepage/usage");
+		char *err = NULL;
+		sv->usage = sv->usage_path ? usage_open(sv->usage_path, &err) : NULL;
+		if (!sv->usage) {
+			log_err("--usage: %s", err ? err : "no home directory; give --usage FILE");
+			free(err);
+			return EXIT_USAGE;
+		}
+	}
+	if (a->per_ip.n)
+		sv->per_ip = peers_new(&a->per_ip);
 	sv->queue = xcalloc((size_t)sv->workers + 1, sizeof *sv->queue);
 	sv->loop = loop_new();
 	if (!sv->loop) {
@@ -923,6 +1084,11 @@ static void serve_close(struct serve *sv)
 	}
 	httpd_free(sv->httpd);
 	guard_free(sv->guard);
+	usage_flush(sv);
+	usage_free(sv->usage);
+	free(sv->usage_path);
+	peers_free(sv->per_ip);
+	free(sv->real_ip_from);
 	free(sv->lane_busy);
 	serve_loop = NULL;
 	loop_free(sv->loop);
