@@ -12,35 +12,6 @@
 start_server
 md5() { printf '%s' "$1" | md5sum | cut -c1-32; }
 
-# start_serve ARGS...: savepage serve on a free loopback port; $SERVE is its
-# address, $SERVE_PID its pid, $T/serve.err its log.
-start_serve() {
-	"$SAVEPAGE" serve --listen 127.0.0.1:0 "$@" 2>"$T/serve.err" &
-	SERVE_PID=$!
-	for _ in $(seq 1 200); do
-		grep -q 'listening on' "$T/serve.err" && break
-		sleep 0.05
-	done
-	SERVE=$(sed -n 's/.*listening on \(http[^ ]*\) .*/\1/p' "$T/serve.err")
-	[ -n "$SERVE" ] || { echo "FAIL: savepage serve did not start: $(cat "$T/serve.err")"; exit 99; }
-}
-# call ARGS...: curl against the server; the body in $T/body, the status in
-# $CODE, the headers in $T/headers.
-call() {
-	rm -f "$T/body" # curl writes no file for an empty body
-	CODE=$(curl -s -o "$T/body" -D "$T/headers" -w '%{http_code}' "$@")
-	touch "$T/body"
-}
-header() { sed -n "s/^$1: //Ip" "$T/headers" | tr -d '\r'; }
-# expect_api_error CODE MESSAGE: the contract's form of an error.
-expect_api_error() {
-	want=$(python3 -c 'import json,sys; print(json.dumps({"error": sys.argv[1]}, separators=(",", ":")))' "$2")
-	if [ "$CODE" = 422 ] && [ "$(cat "$T/body")" = "$want" ]; then
-		ok "$1: 422 $want"
-	else
-		fail "$1: expected 422 $want, got $CODE $(cat "$T/body")"
-	fi
-}
 fetched() { grep -c "\"path\": \"$1\"" "$T/requests.jsonl"; }
 
 cat >"$T/keys" <<KEYS
@@ -115,6 +86,47 @@ check "a body that is not a form: 415 ($CODE)" test "$CODE" = 415
 head -c 70000 /dev/zero | tr '\0' a >"$T/big"
 call --data-binary "@$T/big" "$SERVE"
 check "a body over 64 KiB: 413 ($CODE)" test "$CODE" = 413
+# Malformed and oversized requests, by hand: a 4xx, or the connection
+# closed for what is past the limits (16 KiB of request line and headers)
+# or too slow (10 s for the headers); the server goes on.
+cat >"$T/raw.py" <<'PY'
+import socket, sys
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+s.settimeout(float(sys.argv[2]))
+s.sendall(sys.stdin.buffer.read())
+out = b""
+try:
+    while b"\r\n" not in out:
+        b = s.recv(4096)
+        if not b:
+            break
+        out += b
+except socket.timeout:
+    print("no answer")
+    sys.exit()
+print(out.split(b"\r\n")[0].decode() if out else "closed")
+PY
+# raw WAIT: standard input sent to the server as it is; prints the status
+# line, "closed" or "no answer" (in WAIT seconds).
+raw() { python3 "$T/raw.py" "$(echo "$SERVE" | sed 's/.*:\([0-9]*\)\/$/\1/')" "$1"; }
+got=$(printf 'HELLO\r\n\r\n' | raw 5)
+case "$got" in
+"HTTP/1."[01]" 4"[0-9][0-9]*) ok "a request line that is not HTTP: a 4xx ($got)" ;;
+*) fail "a request line that is not HTTP: $got" ;;
+esac
+got=$({ printf 'GET /?q='; head -c 20000 /dev/zero | tr '\0' a; printf ' HTTP/1.1\r\n\r\n'; } | raw 5)
+check "a request line over 16 KiB: $got" test "$got" = closed
+got=$({ printf 'GET / HTTP/1.1\r\n'; for i in $(seq 1 200); do printf 'X-H%d: %0100d\r\n' "$i" 0; done; printf '\r\n'; } | raw 5)
+check "headers over 16 KiB: $got" test "$got" = closed
+got=$(printf 'GET / HTTP/1.1\r\nHost: x\r\n' | raw 15)
+check "headers that never end: $got within 15 s" test "$got" = closed
+got=$(printf 'POST / HTTP/1.1\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 100\r\n\r\nkey=x' | raw 15)
+check "a body shorter than its Content-Length: $got within 15 s" test "$got" = closed
+long="$BASE/page/$(head -c 7000 /dev/zero | tr '\0' a)"
+call "$SERVE?key=open&q=$long&width=300&height=200"
+check "a GET whose q is 7000 characters long: 200 ($CODE)" test "$CODE" = 200
+call "$SERVE?key=open&q=$BASE/page/x$(head -c 8200 /dev/zero | tr '\0' a)"
+expect_api_error "a parameter over 8192 bytes" "q: longer than 8192 bytes"
 call "$SERVE?key=open&q=$U&width=400&height=300"
 check "the server goes on after all that ($CODE)" test "$CODE" = 200
 
@@ -319,5 +331,34 @@ check "seven browser losses, every request answered ($lost lost)" test "$lost" =
 kill -TERM "$SERVE_PID"
 wait "$SERVE_PID"
 SERVE_PID=
+
+# SIGTERM under load: three renders in flight, seven more asked at once.
+# Each gets its answer (200 for the three, 481 for the rest), none is cut
+# off, and the server exits 0 with no browser left.
+start_serve --workers 3 --allow-private
+: >"$T/requests.jsonl"
+for i in 1 2 3 4 5 6 7 8 9 10; do
+	curl -s -o "$T/load$i" -w '%{http_code}' \
+		"$SERVE?key=x&q=$BASE/slow%3Fms%3D2500%26c%3Dload$i&width=300&height=200" \
+		>"$T/load$i.code" &
+	eval "LOAD$i=\$!"
+done
+for _ in $(seq 1 200); do
+	[ "$(grep -c '"path": "/slow' "$T/requests.jsonl")" -ge 3 ] && break
+	sleep 0.05
+done
+kill -TERM "$SERVE_PID"
+for i in 1 2 3 4 5 6 7 8 9 10; do
+	eval "wait \$LOAD$i"
+done
+codes=$(cat "$T"/load*.code | fold -w3 | sort | uniq -c | tr -s ' ' | tr '\n' ';')
+check "three rendered, seven told 481 ($codes)" test "$codes" = " 3 200; 7 422;"
+for i in 1 2 3 4 5 6 7 8 9 10; do
+	[ "$(cat "$T/load$i.code")" = 200 ] && expect_probe "$T/load$i" "jpeg 300 200"
+done
+wait "$SERVE_PID"
+RC=$?
+SERVE_PID=
+expect_rc 0
 expect_no_browser_left
 finish

@@ -67,6 +67,46 @@ start_api() {
 	API="${API_SCHEME:-http}://127.0.0.1:$(cat "$T/api-port")/v1/"
 }
 
+# start_serve ARGS...: savepage serve on a free loopback port; $SERVE is its
+# address, $SERVE_PID its pid, $T/serve.err its log.
+start_serve() {
+	"$SAVEPAGE" serve --listen 127.0.0.1:0 "$@" 2>"$T/serve.err" &
+	SERVE_PID=$!
+	# Up to 60 s: a loaded machine can be slow to start a process.
+	for _ in $(seq 1 600); do
+		grep -q 'listening on' "$T/serve.err" && break
+		kill -0 "$SERVE_PID" 2>/dev/null || break
+		sleep 0.1
+	done
+	SERVE=$(sed -n 's/.*listening on \(http[^ ]*\) .*/\1/p' "$T/serve.err")
+	if [ -z "$SERVE" ]; then
+		if kill -0 "$SERVE_PID" 2>/dev/null; then
+			how="still running after 60 s"
+		else
+			wait "$SERVE_PID"
+			how="exit status $?"
+		fi
+		echo "FAIL: savepage serve $* did not start ($how): $(cat "$T/serve.err")"
+		exit 99
+	fi
+}
+# call ARGS...: curl against the server; the body in $T/body, the status in
+# $CODE, the headers in $T/headers.
+call() {
+	rm -f "$T/body" # curl writes no file for an empty body
+	CODE=$(curl -s -o "$T/body" -D "$T/headers" -w '%{http_code}' "$@")
+	touch "$T/body"
+}
+header() { sed -n "s/^$1: //Ip" "$T/headers" | tr -d '\r'; }
+# expect_api_error CODE MESSAGE: the contract's form of an error.
+expect_api_error() {
+	want=$(python3 -c 'import json,sys; print(json.dumps({"error": sys.argv[1]}, separators=(",", ":")))' "$2")
+	if [ "$CODE" = 422 ] && [ "$(cat "$T/body")" = "$want" ]; then
+		ok "$1: 422 $want"
+	else
+		fail "$1: expected 422 $want, got $CODE $(cat "$T/body")"
+	fi
+}
 # start_proxy NAME [--auth USER:PASSWORD]: tests/proxy.py (HTTP and SOCKS5 on
 # one port), its port in $T/NAME.port, its log in $T/NAME.jsonl; sets PROXY
 # to 127.0.0.1:PORT.
