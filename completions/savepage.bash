@@ -12,11 +12,12 @@ _savepage() {
 	fi
 	if [[ ${COMP_WORDS[1]} == serve ]]; then
 		case $prev in
-		--keys | --cache-dir) COMPREPLY=($(compgen -f -- "$cur")) ;;
+		--keys | --cache-dir | --usage) COMPREPLY=($(compgen -f -- "$cur")) ;;
 		--browser) COMPREPLY=($(compgen -c -- "$cur")) ;;
-		--listen | --workers | --browser-arg) ;;
+		--listen | --workers | --browser-arg | --allow-host | --per-ip | --real-ip-from) ;;
 		*) COMPREPLY=($(compgen -W '--listen --workers --keys --cache-dir --no-cache --browser
-			--browser-arg --allow-private --allow-host --verbose --quiet --help' -- "$cur")) ;;
+			--browser-arg --allow-private --allow-host --per-ip --real-ip-from --usage --verbose
+			--quiet --help' -- "$cur")) ;;
 		esac
 		return
 	fi

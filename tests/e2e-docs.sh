@@ -44,7 +44,7 @@ grep -oE "(^|[{,'*)])--?[a-zA-Z][a-z-]*[=+]?" "$top_srcdir/completions/_savepage
 grep -- '^--' "$T/zsh.all" | sort -u >"$T/zsh.long"
 grep -v -- '^--' "$T/zsh.all" | sort -u >"$T/zsh.short"
 # savepage serve's own options are checked below, against its --help.
-SERVE_ONLY='^--(listen|workers|keys|allow-private|allow-host)$'
+SERVE_ONLY='^--(listen|workers|keys|allow-private|allow-host|per-ip|real-ip-from|usage)$'
 grep -vE "$SERVE_ONLY" "$T/zsh.long" >"$T/zsh.long2" && mv "$T/zsh.long2" "$T/zsh.long"
 compare "zsh completion (long)" "$T/zsh.long" "$T/long"
 compare "zsh completion (short)" "$T/zsh.short" "$T/short"
