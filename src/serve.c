@@ -110,6 +110,7 @@ struct serve {
 	char *usage_path;
 	int64_t usage_saved;
 	bool usage_warned;
+	bool browserless;         /* stopped: no browser could be started */
 	struct req *reqs;         /* the requests being rendered */
 	struct req *finished;     /* answered from job_finished: freed after
 				     the tick that finished them */
@@ -878,9 +879,23 @@ static void serve_run(struct serve *sv)
 			r->next = NULL;
 			req_free(r);
 		}
-		if (slots_dead(sv->slots)) {
-			log_err("no browser left to render with");
-			break;
+		if (slots_dead(sv->slots) && (!stopping || sv->nqueue)) {
+			/* The requests waiting for a tab are answered (490), then
+			 * the server stops as for SIGTERM, with a failure status. */
+			if (!sv->browserless)
+				log_err("no browser left to render with; stopping");
+			sv->browserless = true;
+			while (sv->nqueue) {
+				struct req *r = sv->queue[--sv->nqueue];
+				r->rendering = false;
+				r->acct->busy--;
+				sv->busy--;
+				if (r->lane >= 0)
+					sv->lane_busy[r->lane] = false;
+				req_error(r, 490, NULL);
+			}
+			serve_stop = 1;
+			continue;
 		}
 		/* Stopping: once nothing renders, the answers are flushed and
 		 * their connections closed (idle kept-alive ones time out),
@@ -1120,7 +1135,7 @@ int serve_main(int argc, char **argv)
 				httpd_port(sv.httpd), sv.workers,
 				sv.keys.n ? "" : "; no --keys: any key is taken");
 		serve_run(&sv);
-		status = serve_stop ? EXIT_ALL_OK : EXIT_NO_BROWSER;
+		status = sv.browserless ? EXIT_NO_BROWSER : EXIT_ALL_OK;
 	}
 	serve_close(&sv);
 	free(a.host);

@@ -53,6 +53,10 @@ check "the cookie was sent to the page" grep -q '"cookie": "SID=a b; q=5"' "$T/r
 call "$SERVE?key=open&q=$(python3 -c 'import sys,urllib.parse; print(urllib.parse.quote(sys.argv[1], safe=""))' "$BASE/page/get?a=1&b=2")&width=300&height=200"
 check "GET with an encoded q: 200 ($CODE)" test "$CODE" = 200
 check "its & stayed in q" grep -q '"path": "/page/get?a=1&b=2"' "$T/requests.jsonl"
+# An unencoded ';' in a GET's query separates parameters as '&' does
+# (libwebsockets' parser): said, not guessed at.
+call "$SERVE?key=open&q=$BASE/page/semi;b=c"
+expect_api_error "an unencoded ';' in a GET" "'b' is not a parameter of the API"
 
 # The contract's errors, each in its documented form.
 call "$SERVE?key=nobody&q=$U"
@@ -248,6 +252,18 @@ expect_err "line 1: workers= is not a whole number"
 sp serve --keys "$T/nosuch"
 expect_rc 2
 expect_err "nosuch"
+# No browser can be started: the request waiting for one is answered 490,
+# and the server stops with status 3.
+printf '#!/bin/sh\nsleep 4\nexit 1\n' >"$T/nobrowser"
+chmod +x "$T/nobrowser"
+start_serve --allow-private --browser "$T/nobrowser"
+call "$SERVE?key=x&q=$BASE/page/nobrowser"
+expect_api_error "a request while no browser can start" "Rendering error, cannot generate screenshot"
+wait "$SERVE_PID"
+RC=$?
+SERVE_PID=
+expect_rc 3
+check "the log says why it stopped" grep -q "no browser left to render with" "$T/serve.err"
 
 # The guard: without --allow-private no page reaches this machine's network;
 # the test server on 127.0.0.1 is the private target. Names are resolved by
