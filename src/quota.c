@@ -3,7 +3,11 @@
 #include "quota.h"
 
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,12 +42,17 @@ bool cidr_parse(const char *text, struct cidr *out)
 		return false;
 	int max = v4 ? 32 : 128, bits = max;
 	if (slash) {
-		char *end;
-		errno = 0;
-		long n = strtol(slash + 1, &end, 10);
-		if (end == slash + 1 || *end || errno || n < 0 || n > max)
+		const char *d = slash + 1;
+		if (!*d || strlen(d) > 3)
 			return false;
-		bits = (int)n;
+		bits = 0;
+		for (; *d; d++) {
+			if (!isdigit((unsigned char)*d))
+				return false;
+			bits = bits * 10 + (*d - '0');
+		}
+		if (bits > max)
+			return false;
 	}
 	out->bits = v4 ? bits + 96 : bits;
 	/* The bits past the prefix are not part of it. */
@@ -66,7 +75,7 @@ bool cidr_has(const struct cidr *c, const struct addr *a)
 bool cidr_list_parse(const char *text, struct cidr **v, size_t *n, const char **bad)
 {
 	const char *p = text;
-	while (*p) {
+	for (;;) {
 		const char *comma = strchr(p, ',');
 		size_t len = comma ? (size_t)(comma - p) : strlen(p);
 		char *part = xstrndup(p, len);
@@ -79,13 +88,10 @@ bool cidr_list_parse(const char *text, struct cidr **v, size_t *n, const char **
 		}
 		*v = xrealloc(*v, (*n + 1) * sizeof **v);
 		(*v)[(*n)++] = c;
-		p = comma ? comma + 1 : p + len;
+		if (!comma)
+			return true;
+		p = comma + 1; /* a comma needs a range after it */
 	}
-	if (!*n) {
-		*bad = text;
-		return false;
-	}
-	return true;
 }
 
 /* ---- rates ---- */
@@ -112,7 +118,8 @@ bool rate_parse(const char *text, struct rate *out)
 	return true;
 }
 
-bool bucket_take(struct bucket *b, const struct rate *r, int64_t now_ms)
+/* What has come back into the bucket since it was last used. */
+static void bucket_refill(struct bucket *b, const struct rate *r, int64_t now_ms)
 {
 	if (!b->at) {
 		b->tokens = r->n;
@@ -122,7 +129,17 @@ bool bucket_take(struct bucket *b, const struct rate *r, int64_t now_ms)
 			b->tokens = r->n;
 	}
 	b->at = now_ms ? now_ms : 1;
-	if (b->tokens < 1)
+}
+
+bool bucket_has(struct bucket *b, const struct rate *r, int64_t now_ms)
+{
+	bucket_refill(b, r, now_ms);
+	return b->tokens >= 1;
+}
+
+bool bucket_take(struct bucket *b, const struct rate *r, int64_t now_ms)
+{
+	if (!bucket_has(b, r, now_ms))
 		return false;
 	b->tokens -= 1;
 	return true;
@@ -130,7 +147,9 @@ bool bucket_take(struct bucket *b, const struct rate *r, int64_t now_ms)
 
 /* ---- a bucket per client address ---- */
 
-#define PEER_BUCKETS 1024
+#define PEER_BUCKETS 4096
+#define PEERS_MAX 100000 /* addresses remembered at once; past that, a new
+			    one is refused until quiet ones are forgotten */
 #define SWEEP_MS 10000
 
 struct peer {
@@ -144,12 +163,20 @@ struct peers {
 	struct peer *v[PEER_BUCKETS];
 	size_t n;
 	int64_t swept;
+	uint64_t seed; /* the chains' hash: not guessable from outside */
 };
 
 struct peers *peers_new(const struct rate *r)
 {
 	struct peers *p = xcalloc(1, sizeof *p);
 	p->r = *r;
+	unsigned char rnd[8] = { 0 };
+	int fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
+	if (fd < 0 || read(fd, rnd, sizeof rnd) != (ssize_t)sizeof rnd)
+		memcpy(rnd, &(uint64_t){ (uint64_t)now_ms() ^ (uint64_t)getpid() }, sizeof rnd);
+	if (fd >= 0)
+		close(fd);
+	memcpy(&p->seed, rnd, sizeof rnd);
 	return p;
 }
 
@@ -172,17 +199,24 @@ static void peers_sweep(struct peers *p, int64_t now_ms)
 	p->swept = now_ms;
 }
 
-bool peers_take(struct peers *p, const struct addr *a, int64_t now_ms)
+bool peers_take(struct peers *p, const struct addr *addr, int64_t now_ms)
 {
-	if (now_ms - p->swept > SWEEP_MS)
+	if (now_ms - p->swept > SWEEP_MS || (p->n >= PEERS_MAX && now_ms != p->swept))
 		peers_sweep(p, now_ms);
-	size_t h = (size_t)(hash64(a->b, sizeof a->b, 0x5eed) % PEER_BUCKETS);
+	/* An IPv6 client holds a whole /64: one bucket for it. */
+	struct addr a = *addr;
+	static const unsigned char mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
+	if (memcmp(a.b, mapped, sizeof mapped))
+		memset(a.b + 8, 0, 8);
+	size_t h = (size_t)(hash64(a.b, sizeof a.b, p->seed) % PEER_BUCKETS);
 	struct peer *e = p->v[h];
-	while (e && memcmp(e->a.b, a->b, sizeof a->b))
+	while (e && memcmp(e->a.b, a.b, sizeof a.b))
 		e = e->next;
 	if (!e) {
+		if (p->n >= PEERS_MAX)
+			return false;
 		e = xcalloc(1, sizeof *e);
-		e->a = *a;
+		e->a = a;
 		e->next = p->v[h];
 		p->v[h] = e;
 		p->n++;
@@ -217,6 +251,7 @@ struct count {
 
 struct usage {
 	char *path;
+	int lock_fd;
 	char month[8]; /* "2026-11"; "" before the first use */
 	struct count *v;
 	size_t n;
@@ -261,10 +296,56 @@ static struct count *usage_find(struct usage *u, const char *name, time_t now, b
 	return c;
 }
 
+/* "2026-11 0123456789abcdef 42": false when the line is not that. */
+static bool usage_line(char *line, char month[8], char id[17], long *n)
+{
+	char *f[3], *save = NULL;
+	int nf = 0;
+	for (char *t = strtok_r(line, " \t\r", &save); t; t = strtok_r(NULL, " \t\r", &save))
+		if (nf < 3)
+			f[nf++] = t;
+		else
+			return false;
+	if (nf != 3 || strlen(f[0]) != 7 || f[0][4] != '-' || strlen(f[1]) != 16)
+		return false;
+	for (int i = 0; i < 7; i++)
+		if (i != 4 && !isdigit((unsigned char)f[0][i]))
+			return false;
+	for (int i = 0; i < 16; i++)
+		if (!isxdigit((unsigned char)f[1][i]))
+			return false;
+	char *end;
+	errno = 0;
+	*n = strtol(f[2], &end, 10);
+	if (end == f[2] || *end || errno || *n < 0)
+		return false;
+	memcpy(month, f[0], 8);
+	memcpy(id, f[1], 17);
+	return true;
+}
+
 struct usage *usage_open(const char *path, char **err)
 {
 	struct usage *u = xcalloc(1, sizeof *u);
 	u->path = xstrdup(path);
+	u->lock_fd = -1;
+	char *dir = xstrdup(path), *slash = strrchr(dir, '/');
+	if (slash && slash != dir) {
+		*slash = '\0';
+		mkdir_p(dir, 0700);
+	}
+	free(dir);
+	char *lock = xasprintf("%s.lock", path);
+	u->lock_fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (u->lock_fd < 0 || flock(u->lock_fd, LOCK_EX | LOCK_NB) < 0) {
+		*err = errno == EWOULDBLOCK
+			       ? xasprintf("%s: another savepage serve counts into it", path)
+			       : xasprintf("%s: %s", lock, strerror(errno));
+		free(lock);
+		usage_free(u);
+		return NULL;
+	}
+	free(lock);
 	struct buf b = { 0 };
 	if (read_file(path, &b) < 0) {
 		if (errno == ENOENT)
@@ -281,13 +362,11 @@ struct usage *usage_open(const char *path, char **err)
 		if (next)
 			*next++ = '\0';
 		lineno++;
-		if (*line == '#' || !*line)
+		if (*line == '#' || !line[strspn(line, " \t\r")])
 			continue;
 		char month[8], id[17];
 		long n;
-		int used = 0;
-		if (sscanf(line, "%7s %16s %ld%n", month, id, &n, &used) != 3 || line[used] ||
-		    strlen(id) != 16 || n < 0) {
+		if (!usage_line(line, month, id, &n)) {
 			*err = xasprintf("%s: line %d is not 'MONTH ID COUNT'", path, lineno);
 			free(text);
 			usage_free(u);
@@ -297,9 +376,17 @@ struct usage *usage_open(const char *path, char **err)
 			memcpy(u->month, month, sizeof month);
 		if (strcmp(month, u->month))
 			continue; /* one month is kept */
-		u->v = xrealloc(u->v, (u->n + 1) * sizeof *u->v);
-		memcpy(u->v[u->n].id, id, sizeof id);
-		u->v[u->n++].n = n;
+		struct count *c = NULL;
+		for (size_t i = 0; !c && i < u->n; i++)
+			if (!strcmp(u->v[i].id, id))
+				c = &u->v[i];
+		if (!c) {
+			u->v = xrealloc(u->v, (u->n + 1) * sizeof *u->v);
+			c = &u->v[u->n++];
+			memcpy(c->id, id, sizeof id);
+			c->n = 0;
+		}
+		c->n += n;
 	}
 	free(text);
 	return u;
@@ -326,12 +413,6 @@ int usage_save(struct usage *u, char **err)
 		     "first 16 digits)\n");
 	for (size_t i = 0; i < u->n; i++)
 		buf_appendf(&b, "%s %s %ld\n", u->month, u->v[i].id, u->v[i].n);
-	char *dir = xstrdup(u->path), *slash = strrchr(dir, '/');
-	if (slash && slash != dir) {
-		*slash = '\0';
-		mkdir_p(dir, 0700);
-	}
-	free(dir);
 	int rc = atomic_write(u->path, b.data, b.len, err);
 	buf_free(&b);
 	if (rc == 0)
@@ -343,6 +424,8 @@ void usage_free(struct usage *u)
 {
 	if (!u)
 		return;
+	if (u->lock_fd >= 0)
+		close(u->lock_fd); /* the lock goes with it */
 	free(u->path);
 	free(u->v);
 	free(u);

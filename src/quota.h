@@ -25,7 +25,8 @@ struct cidr {
 };
 bool cidr_parse(const char *text, struct cidr *out);
 bool cidr_has(const struct cidr *c, const struct addr *a);
-/* "CIDR,CIDR,...": false with *bad pointing at the part that is not one. */
+/* "CIDR,CIDR,..." appended to *v: false with *bad pointing at the part that
+ * is not one (an empty part included). */
 bool cidr_list_parse(const char *text, struct cidr **v, size_t *n, const char **bad);
 
 /* n requests in per_s seconds: n at once, then one every per_s / n s. */
@@ -39,11 +40,14 @@ struct bucket {
 	double tokens;
 	int64_t at; /* ms; 0: never used (full) */
 };
-/* Takes one request's token; false (none taken) when the rate is spent. */
+/* Whether a request's token is there; bucket_take takes it (false, none
+ * taken, when the rate is spent). */
+bool bucket_has(struct bucket *b, const struct rate *r, int64_t now_ms);
 bool bucket_take(struct bucket *b, const struct rate *r, int64_t now_ms);
 
-/* A bucket per client address; addresses whose bucket is full again are
- * forgotten, so the table holds only the recent ones. */
+/* A bucket per client address (an IPv6 client's per /64); addresses whose
+ * bucket is full again are forgotten, so the table holds only the recent
+ * ones, and at most 100,000: past that a new address is refused. */
 struct peers;
 struct peers *peers_new(const struct rate *r);
 bool peers_take(struct peers *p, const struct addr *a, int64_t now_ms);
@@ -54,8 +58,9 @@ void peers_free(struct peers *p); /* NULL is a no-op */
  * (names stored as a digest: the file holds no key). A new month starts
  * every count at 0. */
 struct usage;
-/* Reads path; a file that is not there yet is an empty one. NULL with
- * *err when it cannot be read or is not such a file. */
+/* Reads path; a file that is not there yet is an empty one. It is locked
+ * (path.lock) while open: two servers never count into one file. NULL
+ * with *err when it cannot be read, is not such a file or is locked. */
 struct usage *usage_open(const char *path, char **err);
 long usage_get(struct usage *u, const char *name, time_t now);
 void usage_add(struct usage *u, const char *name, time_t now);

@@ -72,7 +72,9 @@ struct req {
 	struct httpd_req *q;  /* NULL once the client is gone */
 	int64_t started;
 	struct addr client;   /* the client's address (--real-ip-from) */
-	char client_text[64];
+	bool client_known;    /* false: a proxy did not say whose request */
+	char client_text[80];
+	bool charged;         /* its per_minute token is taken */
 	char *url_asked;      /* q, for the access log */
 	/* the render */
 	struct settings set;
@@ -348,13 +350,18 @@ static void req_image(struct req *r, const struct buf *img, time_t rendered_at)
 	v = xasprintf("Cache-Control: public, max-age=%ld", rd->maxage >= 0 ? rd->maxage : MONTH);
 	strlist_add(&h, v);
 	free(v);
+	if (!r->charged && r->acct && r->acct->per_minute.n) {
+		bucket_take(&r->acct->bucket, &r->acct->per_minute, now_ms());
+		r->charged = true;
+	}
 	const char *ims = r->q ? httpd_header(r->q, "if-modified-since") : NULL;
 	time_t since = ims ? curl_getdate(ims, NULL) : -1;
 	if (since >= 0 && rendered_at <= since) {
 		req_answer(r, 304, 304, NULL, &h, NULL, 0);
 	} else {
-		/* An image the key's month counts (a 304 sends none). */
-		if (r->sv->usage && r->acct && r->acct != &r->sv->open)
+		/* An image the key's month counts (a 304 sends none, nor does
+		 * an answer whose client has gone). */
+		if (r->sv->usage && r->q && r->acct && r->acct != &r->sv->open)
 			usage_add(r->sv->usage, r->acct->key, time(NULL));
 		req_answer(r, 200, 200, image_format_mime(rd->format), &h, img->data, img->len);
 	}
@@ -514,7 +521,7 @@ static void serve_api(struct req *r, struct strlist *params)
 		return;
 	}
 	bool allowed = !acct->nallow;
-	for (size_t i = 0; !allowed && i < acct->nallow; i++)
+	for (size_t i = 0; !allowed && r->client_known && i < acct->nallow; i++)
 		allowed = cidr_has(&acct->allow[i], &r->client);
 	if (!allowed) {
 		req_error(r, 472, NULL);
@@ -536,15 +543,19 @@ static void serve_api(struct req *r, struct strlist *params)
 			return;
 		}
 	}
-	/* The plan's limits: requests a minute, images a month. */
-	if (acct->per_minute.n && !bucket_take(&acct->bucket, &acct->per_minute, now_ms())) {
-		free(url);
-		req_error(r, 482, NULL);
-		return;
-	}
-	if (acct->monthly && sv->usage && usage_get(sv->usage, acct->key, time(NULL)) >= acct->monthly) {
+	/* The plan's limits: images a month (those rendering count, so
+	 * that renders at once cannot pass it), requests a minute (a token
+	 * taken only by a request that is answered with an image or
+	 * rendered: a 481 or 491 costs none). */
+	if (acct->monthly && sv->usage &&
+	    usage_get(sv->usage, acct->key, time(NULL)) + acct->busy >= acct->monthly) {
 		free(url);
 		req_error(r, 483, NULL);
+		return;
+	}
+	if (acct->per_minute.n && !bucket_has(&acct->bucket, &acct->per_minute, now_ms())) {
+		free(url);
+		req_error(r, 482, NULL);
 		return;
 	}
 	r->acct = acct;
@@ -571,7 +582,8 @@ static void serve_api(struct req *r, struct strlist *params)
 		free(url);
 		return;
 	}
-	if (acct->busy >= acct->workers || sv->busy >= sv->workers || serve_stop) {
+	if (acct->busy >= acct->workers || sv->busy >= sv->workers || serve_stop ||
+	    sv->browserless) {
 		free(url);
 		req_error(r, 481, NULL);
 		return;
@@ -583,6 +595,10 @@ static void serve_api(struct req *r, struct strlist *params)
 static void start_render(struct req *r, char *url)
 {
 	struct serve *sv = r->sv;
+	if (r->acct->per_minute.n) {
+		bucket_take(&r->acct->bucket, &r->acct->per_minute, now_ms());
+		r->charged = true;
+	}
 	r->rendering = true;
 	r->acct->busy++;
 	sv->busy++;
@@ -623,7 +639,7 @@ static void job_finished(void *ud, struct job *j, struct render_result *res)
 {
 	struct serve *sv = ud;
 	struct req *r = (struct req *)((char *)j - offsetof(struct req, job));
-	if (res->code && res->transient && j->attempts <= 1 && !serve_stop) {
+	if (res->code && res->transient && j->attempts <= 1 && !serve_stop && !sv->browserless) {
 		log_info("%s: %s; trying again", j->url, res->message);
 		sv->queue[sv->nqueue++] = r;
 		return;
@@ -685,34 +701,54 @@ static void params_split(char *text, struct strlist *out)
 	}
 }
 
+/* An address as proxies write it in X-Forwarded-For: "192.0.2.7",
+ * "192.0.2.7:5678", "2001:db8::1" or "[2001:db8::1]:5678". */
+static bool forwarded_addr(const char *text, size_t n, struct addr *a)
+{
+	char t[64];
+	if (n == 0 || n >= sizeof t)
+		return false;
+	memcpy(t, text, n);
+	t[n] = '\0';
+	char *colon = strchr(t, ':');
+	if (t[0] == '[') {
+		char *close = strchr(t, ']');
+		if (!close || (close[1] && close[1] != ':'))
+			return false;
+		*close = '\0';
+		return addr_parse(t + 1, a);
+	}
+	if (colon && !strchr(colon + 1, ':'))
+		*colon = '\0'; /* one colon: IPv4 and a port */
+	return addr_parse(t, a);
+}
+
 /* Who asks: the peer, or, when the peer is a proxy of --real-ip-from, the
- * last address of the X-Forwarded-For it added. */
+ * last address of the X-Forwarded-For it added (one hop is believed). A
+ * proxy that names no address it can be taken at leaves the client
+ * unknown: no key with allow= is served to it. */
 static void client_of(struct serve *sv, struct req *r)
 {
 	const char *peer = httpd_peer(r->q);
 	snprintf(r->client_text, sizeof r->client_text, "%s", peer);
-	if (!addr_parse(peer, &r->client))
-		return;
+	r->client_known = addr_parse(peer, &r->client);
 	bool proxy = false;
-	for (size_t i = 0; !proxy && i < sv->nreal_ip_from; i++)
+	for (size_t i = 0; r->client_known && !proxy && i < sv->nreal_ip_from; i++)
 		proxy = cidr_has(&sv->real_ip_from[i], &r->client);
-	const char *xff = proxy ? httpd_header(r->q, "x-forwarded-for") : NULL;
-	if (!xff)
+	if (!proxy)
 		return;
-	const char *last = strrchr(xff, ',');
-	last = last ? last + 1 : xff;
-	while (*last == ' ' || *last == '\t')
-		last++;
-	char text[64];
+	const char *xff = httpd_header(r->q, "x-forwarded-for");
+	const char *last = xff ? strrchr(xff, ',') : NULL;
+	last = last ? last + 1 : xff ? xff : "";
+	last += strspn(last, " \t");
 	size_t n = strcspn(last, " \t");
-	if (n == 0 || n >= sizeof text)
-		return;
-	memcpy(text, last, n);
-	text[n] = '\0';
 	struct addr a;
-	if (addr_parse(text, &a)) {
+	if (forwarded_addr(last, n, &a)) {
 		r->client = a;
-		snprintf(r->client_text, sizeof r->client_text, "%s", text);
+		snprintf(r->client_text, sizeof r->client_text, "%.*s", (int)n, last);
+	} else {
+		r->client_known = false;
+		snprintf(r->client_text, sizeof r->client_text, "unknown(via %s)", peer);
 	}
 }
 
@@ -862,7 +898,7 @@ static void serve_run(struct serve *sv)
 			serve_reload = 0;
 			keys_reload(sv);
 		}
-		if (serve_stop && !stopping) {
+		if ((serve_stop || sv->browserless) && !stopping) {
 			/* No new connections; the requests taken are answered. */
 			httpd_stop(sv->httpd);
 			stopping = true;
@@ -894,8 +930,8 @@ static void serve_run(struct serve *sv)
 					sv->lane_busy[r->lane] = false;
 				req_error(r, 490, NULL);
 			}
-			serve_stop = 1;
-			continue;
+			continue; /* to the stop (not serve_stop: that is the
+				     signals', and a second one exits at once) */
 		}
 		/* Stopping: once nothing renders, the answers are flushed and
 		 * their connections closed (idle kept-alive ones time out),
@@ -1015,6 +1051,8 @@ static int serve_open(struct serve *sv, const struct serve_args *a)
 	sv->open = (struct account){ .workers = sv->workers };
 	if (sv->keys_path && keys_load(sv->keys_path, sv->workers, &sv->keys) < 0)
 		return EXIT_USAGE;
+	if (!sv->keys_path && sv->usage_path)
+		log_warn("--usage: without --keys there is no key to count the images of");
 	if (sv->keys_path) {
 		/* Images a month by key: counted for every key, limited where
 		 * the key says monthly=. */

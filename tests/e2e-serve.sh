@@ -97,7 +97,11 @@ cat >"$T/raw.py" <<'PY'
 import socket, sys
 s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
 s.settimeout(float(sys.argv[2]))
-s.sendall(sys.stdin.buffer.read())
+try:
+    s.sendall(sys.stdin.buffer.read())
+except (ConnectionResetError, BrokenPipeError):
+    print("closed")
+    sys.exit()
 out = b""
 try:
     while b"\r\n" not in out:
@@ -108,6 +112,8 @@ try:
 except socket.timeout:
     print("no answer")
     sys.exit()
+except (ConnectionResetError, BrokenPipeError):
+    pass
 print(out.split(b"\r\n")[0].decode() if out else "closed")
 PY
 # raw WAIT: standard input sent to the server as it is; prints the status
@@ -253,12 +259,20 @@ sp serve --keys "$T/nosuch"
 expect_rc 2
 expect_err "nosuch"
 # No browser can be started: the request waiting for one is answered 490,
-# and the server stops with status 3.
-printf '#!/bin/sh\nsleep 4\nexit 1\n' >"$T/nobrowser"
+# and the server stops with status 3. (The "browser" fails once the
+# request is waiting for it.)
+printf '#!/bin/sh\nwhile [ ! -e "%s" ]; do sleep 0.1; done\nexit 1\n' "$T/fail-now" >"$T/nobrowser"
 chmod +x "$T/nobrowser"
-start_serve --allow-private --browser "$T/nobrowser"
-call "$SERVE?key=x&q=$BASE/page/nobrowser"
-expect_api_error "a request while no browser can start" "Rendering error, cannot generate screenshot"
+start_serve --workers 2 --allow-private --browser "$T/nobrowser"
+(call "$SERVE?key=x&q=$BASE/page/nobrowser" && echo "$CODE $(cat "$T/body")" >"$T/nobrowser.answer") &
+for _ in $(seq 1 200); do
+	[ "$(curl -s "$SERVE/health")" = '{"workers":2,"busy":1}' ] && break
+	sleep 0.05
+done
+touch "$T/fail-now"
+wait $!
+check "a request while no browser can start: 490 ($(cat "$T/nobrowser.answer"))" \
+	test "$(cat "$T/nobrowser.answer")" = '422 {"error":"Rendering error, cannot generate screenshot"}'
 wait "$SERVE_PID"
 RC=$?
 SERVE_PID=
@@ -359,8 +373,9 @@ for i in 1 2 3 4 5 6 7 8 9 10; do
 		>"$T/load$i.code" &
 	eval "LOAD$i=\$!"
 done
-for _ in $(seq 1 200); do
-	[ "$(grep -c '"path": "/slow' "$T/requests.jsonl")" -ge 3 ] && break
+for _ in $(seq 1 400); do
+	[ "$(grep -c '"path": "/slow' "$T/requests.jsonl")" -ge 3 ] &&
+		[ "$(grep -c '"GET /" 481 ' "$T/serve.err")" -ge 7 ] && break
 	sleep 0.05
 done
 kill -TERM "$SERVE_PID"

@@ -39,7 +39,7 @@ int main(void)
 	struct cidr c;
 	static const char *const bad[] = { "", "/8", "10.0.0.0/33", "::/129", "10.0.0.0/",
 					   "10.0.0.0/x", "10.0.0", "example.org", "10.0.0.0/-1",
-					   "1.2.3.4/8/8" };
+					   "1.2.3.4/8/8", "10.0.0.0/+8", "10.0.0.0/ 8", "10.0.0.0/0008" };
 	for (size_t i = 0; i < sizeof bad / sizeof *bad; i++)
 		CHECK(!cidr_parse(bad[i], &c));
 	struct cidr *v = NULL;
@@ -54,7 +54,11 @@ int main(void)
 	free(v);
 	v = NULL;
 	n = 0;
-	CHECK(!cidr_list_parse("10.0.0.0/8,", &v, &n, &where) || n == 1);
+	CHECK(!cidr_list_parse("10.0.0.0/8,", &v, &n, &where)); /* an empty part */
+	free(v);
+	v = NULL;
+	n = 0;
+	CHECK(!cidr_list_parse("", &v, &n, &where));
 	free(v);
 
 	/* Rates. */
@@ -87,6 +91,10 @@ int main(void)
 	addr_parse("2001:db8::1", &a2);
 	CHECK(peers_take(p, &a1, t) && peers_take(p, &a1, t) && !peers_take(p, &a1, t));
 	CHECK(peers_take(p, &a2, t)); /* another address has its own */
+	CHECK(peers_count(p) == 2);
+	struct addr a3;
+	addr_parse("2001:db8::ffff:1", &a3); /* the same /64 as a2: its bucket */
+	CHECK(peers_take(p, &a3, t) && !peers_take(p, &a2, t));
 	CHECK(peers_count(p) == 2);
 	for (int i = 0; i < 3000; i++) { /* many addresses, each once */
 		struct addr a = { 0 };
@@ -127,10 +135,32 @@ int main(void)
 	CHECK(usage_get(u, "k2", nov) == 1);
 	CHECK(usage_get(u, "k1", dec) == 0); /* a new month */
 	usage_free(u);
-	CHECK(atomic_write(path, "2026-11 zz\n", 11, &err) == 0);
+	/* One server at a time counts into a file. */
+	u = usage_open(path, &err);
+	CHECK(u != NULL);
 	CHECK(usage_open(path, &err) == NULL);
-	CHECK(err && strstr(err, "line 1"));
+	CHECK(err && strstr(err, "another savepage serve"));
 	free(err);
+	err = NULL;
+	usage_free(u);
+	/* Written by hand: CRLF and spaces are fine, a line that is not
+	 * MONTH ID COUNT is not. */
+	const char *crlf = "# x\r\n2026-11  00000000000000aa  7 \r\n\r\n";
+	CHECK(atomic_write(path, crlf, strlen(crlf), &err) == 0);
+	u = usage_open(path, &err);
+	CHECK(u != NULL);
+	usage_free(u);
+	static const char *const broken[] = { "2026-11 zz\n", "2026-11 00000000000000aa -1\n",
+					      "2026/11 00000000000000aa 1\n",
+					      "2026-11 00000000000000aa 99999999999999999999999\n",
+					      "2026-11 00000000000000aa 1 2\n" };
+	for (size_t i = 0; i < sizeof broken / sizeof *broken; i++) {
+		CHECK(atomic_write(path, broken[i], strlen(broken[i]), &err) == 0);
+		CHECK(usage_open(path, &err) == NULL);
+		CHECK(err && strstr(err, "line 1"));
+		free(err);
+		err = NULL;
+	}
 	free(path);
 	rm_rf(dir);
 	return unit_done();
