@@ -5,6 +5,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "quota.h"
@@ -122,6 +123,8 @@ int main(void)
 	usage_add(u, "k2", nov);
 	CHECK(usage_save(u, &err) == 0);
 	usage_free(u);
+	struct stat st;
+	CHECK(stat(path, &st) == 0 && (st.st_mode & 0777) == 0600); /* private */
 	struct buf text = { 0 };
 	CHECK(read_file(path, &text) == 0);
 	char *s = xstrndup((const char *)text.data, text.len);
