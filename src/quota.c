@@ -7,7 +7,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <sys/file.h>
-#include <sys/stat.h>
 #include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -414,25 +413,8 @@ int usage_save(struct usage *u, char **err)
 		     "first 16 digits)\n");
 	for (size_t i = 0; i < u->n; i++)
 		buf_appendf(&b, "%s %s %ld\n", u->month, u->v[i].id, u->v[i].n);
-	/* Written as atomic_write does, but private: it says who uses the
-	 * server how much. */
-	char *tmp = NULL;
-	int fd = atomic_begin(u->path, &tmp, err), rc = -1;
-	if (fd >= 0) {
-		rc = fchmod(fd, 0600) < 0 || write_all(fd, b.data, b.len) < 0 ? -1 : 0;
-		int e = errno;
-		if (close(fd) < 0 && rc == 0) {
-			rc = -1;
-			e = errno;
-		}
-		if (rc < 0) {
-			*err = xasprintf("%s: %s", u->path, strerror(e));
-			atomic_cancel(tmp);
-		} else {
-			rc = atomic_commit(tmp, u->path, err);
-		}
-		free(tmp);
-	}
+	/* Private: it says who uses the server how much. */
+	int rc = atomic_write_mode(u->path, b.data, b.len, 0600, err);
 	buf_free(&b);
 	if (rc == 0)
 		u->dirty = false;

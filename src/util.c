@@ -378,11 +378,16 @@ int write_all(int fd, const void *data, size_t len)
 
 int atomic_write(const char *path, const void *data, size_t len, char **err)
 {
+	return atomic_write_mode(path, data, len, -1, err);
+}
+
+int atomic_write_mode(const char *path, const void *data, size_t len, int mode, char **err)
+{
 	char *tmp = NULL;
 	int fd = atomic_begin(path, &tmp, err);
 	if (fd < 0)
 		return -1;
-	int rc = write_all(fd, data, len);
+	int rc = mode >= 0 && fchmod(fd, (mode_t)mode) < 0 ? -1 : write_all(fd, data, len);
 	int e = errno;
 	if (close(fd) < 0 && rc == 0) {
 		rc = -1;

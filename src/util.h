@@ -68,6 +68,8 @@ int write_all(int fd, const void *data, size_t len);
  * them from a signal handler. New files are as readable as the umask lets. */
 /* Writes data to path that way. 0, or -1 with *err naming path. */
 int atomic_write(const char *path, const void *data, size_t len, char **err);
+/* The same with the file's mode (-1: as any new file, umask applied). */
+int atomic_write_mode(const char *path, const void *data, size_t len, int mode, char **err);
 /* For a file written in steps: a descriptor open on *tmp (caller frees),
  * then atomic_commit() or atomic_cancel(). -1 with *err. */
 int atomic_begin(const char *path, char **tmp, char **err);
