@@ -201,7 +201,8 @@ static void peers_sweep(struct peers *p, int64_t now_ms)
 
 bool peers_take(struct peers *p, const struct addr *addr, int64_t now_ms)
 {
-	if (now_ms - p->swept > SWEEP_MS || (p->n >= PEERS_MAX && now_ms != p->swept))
+	/* Full: swept once a second, not for every request of a flood. */
+	if (now_ms - p->swept > SWEEP_MS || (p->n >= PEERS_MAX && now_ms - p->swept > 1000))
 		peers_sweep(p, now_ms);
 	/* An IPv6 client holds a whole /64: one bucket for it. */
 	struct addr a = *addr;
