@@ -249,7 +249,16 @@ for _ in $(seq 1 200); do
 	grep -q '/serviceworker.js' "$T/requests.jsonl" && break
 	sleep 0.05
 done
+# (Debian's chromium-headless-shell is a script whose child is Chrome:
+# each process of that profile is stopped, not the script alone.)
+pkill -KILL -f -- "--user-data-dir=$T/plain-chrome" 2>/dev/null
 kill "$plain" 2>/dev/null
 wait "$plain" 2>/dev/null
 check "Chrome left alone fetched the worker's script" grep -q '/serviceworker.js' "$T/requests.jsonl"
+for _ in $(seq 1 100); do
+	pgrep -f -- "--user-data-dir=$T/plain-chrome" >/dev/null || break
+	sleep 0.05
+done
+left=$(pgrep -f -- "--user-data-dir=$T/plain-chrome" | wc -l)
+check "and it is gone ($left process(es) left)" test "$left" = 0
 finish
