@@ -625,6 +625,17 @@ static void start_render(struct req *r, char *url)
 	sv->queue[sv->nqueue++] = r;
 }
 
+/* What start_render took, given back: the workers and the guard's lane. */
+static void render_done(struct req *r)
+{
+	struct serve *sv = r->sv;
+	r->rendering = false;
+	r->acct->busy--;
+	sv->busy--;
+	if (r->lane >= 0)
+		sv->lane_busy[r->lane] = false;
+}
+
 static struct job *next_job(void *ud)
 {
 	struct serve *sv = ud;
@@ -644,11 +655,7 @@ static void job_finished(void *ud, struct job *j, struct render_result *res)
 		sv->queue[sv->nqueue++] = r;
 		return;
 	}
-	r->rendering = false;
-	r->acct->busy--;
-	sv->busy--;
-	if (r->lane >= 0)
-		sv->lane_busy[r->lane] = false;
+	render_done(r);
 	/* The capture (which points at r's render) is freed after this
 	 * returns: r goes in the next turn. */
 	r->finishing = true;
@@ -923,11 +930,7 @@ static void serve_run(struct serve *sv)
 			sv->browserless = true;
 			while (sv->nqueue) {
 				struct req *r = sv->queue[--sv->nqueue];
-				r->rendering = false;
-				r->acct->busy--;
-				sv->busy--;
-				if (r->lane >= 0)
-					sv->lane_busy[r->lane] = false;
+				render_done(r);
 				req_error(r, 490, NULL);
 			}
 			continue; /* to the stop (not serve_stop: that is the
